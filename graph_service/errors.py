@@ -1,0 +1,30 @@
+"""TechMatch's own exceptions. Stores wrap driver errors in these; only the API maps them to HTTP."""
+
+from __future__ import annotations
+
+
+class TechMatchError(Exception):
+    """Base of every error TechMatch raises on purpose."""
+
+
+class StoreUnavailable(TechMatchError):
+    """The system of record cannot be reached (HTTP 503)."""
+
+
+class NotFound(TechMatchError):
+    """An entity or relationship named by id does not exist (HTTP 404)."""
+
+
+class Conflict(TechMatchError):
+    """A write would break an invariant: duplicate id, id reused with another label (HTTP 409)."""
+
+
+class InvalidInput(TechMatchError):
+    """Input that fails validation, with where it came from (HTTP 422 / CLI exit 2)."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 field: str | None = None) -> None:
+        self.file, self.line, self.field, self.reason = file, line, field, message
+        where = ":".join(str(p) for p in (file, line) if p is not None)
+        prefix = f"{where}: " if where else ""
+        super().__init__(f"{prefix}{'field ' + repr(field) + ': ' if field else ''}{message}")

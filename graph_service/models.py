@@ -1,0 +1,170 @@
+"""Validated domain records (pydantic v2): one model per node label and per relationship type.
+
+Names in code are English; values (names, texts, tiers) stay Chinese as users write them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from graph_service.schema import Label, RelType
+
+EntityId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Year = Annotated[int, Field(ge=1950, le=2100)]
+
+ENTERPRISE_TIERS = ("科技型中小企业", "高新技术企业", "专精特新", "专精特新小巨人", "领军企业")
+
+
+def _plain(values: dict, skip: tuple[str, str]) -> dict:
+    # model_dump(mode="json") is 3x slower; our fields are str, numbers, bools, lists of str and dates
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()
+            if v is not None and k not in skip}
+
+
+class Node(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: EntityId
+    name: Name
+
+    def row(self) -> tuple[str, str, dict]:
+        """(id, name, other properties) as stores keep them (JSON-compatible)."""
+        return self.id, self.name, _plain(self.__dict__, ("id", "name"))
+
+
+class Researcher(Node):
+    title: Name | None = None  # 职称, e.g. 教授 / 研究员 / 高级工程师
+    expertise: Text | None = None
+    keywords: list[Name] = []
+
+
+class Institution(Node):
+    kind: Literal["university", "research_institute", "laboratory", "society", "platform"]
+
+
+class Enterprise(Node):
+    tier: Literal[ENTERPRISE_TIERS]  # type: ignore[valid-type]
+    industry: Name
+    size: Literal["micro", "small", "medium", "large"]
+    founded: Year | None = None
+
+
+class FieldNode(Node):
+    level: Annotated[int, Field(ge=1, le=2)]  # 1 = industry / discipline, 2 = technology field
+    code: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+
+class Region(Node):
+    level: Annotated[int, Field(ge=1, le=4)]  # 1 province, 2 city, 3 district or county, 4 high-tech zone / 科创飞地
+    kind: Literal["province", "municipality", "city", "district", "county", "hightech_zone", "enclave"]
+
+
+class Circle(Node):
+    kind: Literal["economic_circle", "corridor", "metro_area", "economic_zone"]
+
+
+class Need(Node):
+    kind: Literal["need", "challenge"]  # challenge = 揭榜挂帅
+    text: Text
+    budget: Annotated[float, Field(ge=0)] | None = None  # 万元
+    deadline: date | None = None
+    posted: date | None = None
+    status: Literal["open", "matching", "signed", "closed"] = "open"
+
+
+class Offer(Node):
+    kind: Literal["capability", "achievement", "service"]
+    text: Text
+    posted: date | None = None
+
+
+class Deal(Node):
+    kind: Literal["development", "transfer", "licensing", "consulting", "joint_lab", "framework"]
+    date: date
+    amount: Annotated[float, Field(ge=0)] | None = None  # 万元
+    year: Year | None = None
+
+    @model_validator(mode="after")
+    def _year_from_date(self) -> Deal:
+        # year is derived so that the projection can filter deals by time without parsing dates
+        if self.year is None:
+            object.__setattr__(self, "year", self.date.year)
+        elif self.year != self.date.year:
+            raise ValueError(f"year {self.year} does not match date {self.date}")
+        return self
+
+
+NODE_MODELS: dict[Label, type[Node]] = {
+    Label.RESEARCHER: Researcher,
+    Label.INSTITUTION: Institution,
+    Label.ENTERPRISE: Enterprise,
+    Label.FIELD: FieldNode,
+    Label.REGION: Region,
+    Label.CIRCLE: Circle,
+    Label.NEED: Need,
+    Label.OFFER: Offer,
+    Label.DEAL: Deal,
+}
+
+
+class Rel(BaseModel):
+    """A relationship row: endpoints by id plus the type's own properties."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    src: EntityId
+    dst: EntityId
+
+    def row(self) -> tuple[str, str, dict]:
+        """(src, dst, properties) as stores keep them."""
+        return self.src, self.dst, _plain(self.__dict__, ("src", "dst"))
+
+
+class PlainRel(Rel):
+    pass
+
+
+class WeightedRel(Rel):
+    weight: Annotated[float, Field(gt=0, le=1)] = 1.0
+
+
+class AffiliationRel(Rel):
+    since: Year | None = None
+    primary: bool = True
+
+
+class PartyRel(Rel):
+    role: Literal["client", "provider", "partner", "investor", "intermediary"]
+
+
+class CoAuthorRel(Rel):
+    weight: Annotated[float, Field(ge=1)] = 1.0  # number of joint works
+    first_year: Year | None = None
+    last_year: Year | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CoAuthorRel:
+        if self.src == self.dst:
+            raise ValueError("a researcher cannot be their own co-author")
+        if self.first_year and self.last_year and self.first_year > self.last_year:
+            raise ValueError("first_year is after last_year")
+        return self
+
+
+REL_MODELS: dict[RelType, type[Rel]] = {
+    RelType.AFFILIATED_WITH: AffiliationRel,
+    RelType.EXPERT_IN: WeightedRel,
+    RelType.ACTIVE_IN: WeightedRel,
+    RelType.LOCATED_IN: PlainRel,
+    RelType.PART_OF: PlainRel,
+    RelType.SUBFIELD_OF: PlainRel,
+    RelType.MEMBER_OF: PlainRel,
+    RelType.POSTED: PlainRel,
+    RelType.ABOUT: WeightedRel,
+    RelType.PARTY_TO: PartyRel,
+    RelType.FULFILS: PlainRel,
+    RelType.CO_AUTHOR: CoAuthorRel,
+}

@@ -1,0 +1,38 @@
+"""One settings object, read from TECHMATCH_* environment variables or a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TECHMATCH_", env_file=".env", extra="ignore")
+
+    store: Literal["sqlite", "neo4j"] = "sqlite"
+    sqlite_path: Path = Path("data/techmatch.sqlite")
+    neo4j_uri: str = "bolt://localhost:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("techmatch-dev")
+    neo4j_database: str = "neo4j"
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    demo_tier: Literal["tiny", "city"] = "city"
+    data_dir: Path = Path("data")
+
+    @field_validator("neo4j_uri")
+    @classmethod
+    def _known_scheme(cls, uri: str) -> str:
+        schemes = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+        if not uri.startswith(schemes):
+            raise ValueError(f"TECHMATCH_NEO4J_URI must start with one of {', '.join(schemes)}")
+        return uri
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
