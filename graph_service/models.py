@@ -145,6 +145,15 @@ class CoAuthorRel(Rel):
     first_year: Year | None = None
     last_year: Year | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_pair(cls, data: object) -> object:
+        # undirected: stored once per pair with the smaller id first, whatever order it came in
+        if isinstance(data, dict) and isinstance(data.get("src"), str) and isinstance(data.get("dst"), str) \
+                and data["src"] > data["dst"]:
+            data = {**data, "src": data["dst"], "dst": data["src"]}
+        return data
+
     @model_validator(mode="after")
     def _ordered(self) -> CoAuthorRel:
         if self.src == self.dst:

@@ -52,6 +52,13 @@ ENDPOINTS: dict[RelType, tuple[frozenset[Label], frozenset[Label]]] = {
     RelType.CO_AUTHOR: (frozenset({Label.RESEARCHER}), frozenset({Label.RESEARCHER})),
 }
 
+# Plural names used in file names and URLs, in load order (a node's dependencies come first).
+PLURALS: dict[str, Label] = {
+    "fields": Label.FIELD, "regions": Label.REGION, "circles": Label.CIRCLE,
+    "institutions": Label.INSTITUTION, "enterprises": Label.ENTERPRISE, "researchers": Label.RESEARCHER,
+    "needs": Label.NEED, "offers": Label.OFFER, "deals": Label.DEAL,
+}
+
 # Stored once per pair (src < dst); the projection reads them in both directions.
 UNDIRECTED: frozenset[RelType] = frozenset({RelType.CO_AUTHOR})
 
@@ -68,11 +75,11 @@ PROJECTED_ATTRS: dict[Label, tuple[str, ...]] = {
 NUMERIC_ATTRS: frozenset[str] = frozenset({"year", "level"})
 
 
-def check_endpoints(rel_type: RelType, src_label: str, dst_label: str) -> str | None:
-    """Return why (src_label)-[rel_type]->(dst_label) is not allowed, or None when it is."""
+def check_endpoints(rel_type: RelType, src_label: str, dst_label: str) -> tuple[str, str] | None:
+    """(offending field, reason) when (src_label)-[rel_type]->(dst_label) is not allowed, else None."""
     sources, targets = ENDPOINTS[rel_type]
     if src_label not in sources:
-        return f"{rel_type} cannot start at a {src_label} (allowed: {', '.join(sorted(sources))})"
+        return "src", f"{rel_type} cannot start at a {src_label} (allowed: {', '.join(sorted(sources))})"
     if dst_label not in targets:
-        return f"{rel_type} cannot end at a {dst_label} (allowed: {', '.join(sorted(targets))})"
+        return "dst", f"{rel_type} cannot end at a {dst_label} (allowed: {', '.join(sorted(targets))})"
     return None

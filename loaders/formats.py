@@ -11,14 +11,10 @@ from pathlib import Path
 
 from graph_service.errors import InvalidInput
 from graph_service.models import NODE_MODELS, REL_MODELS
-from graph_service.schema import Label, RelType
+from graph_service.schema import PLURALS, Label, RelType
 
-# File stem for each node label; relationship files are named after the type in lower case.
-NODE_FILES: dict[str, Label] = {
-    "fields": Label.FIELD, "regions": Label.REGION, "circles": Label.CIRCLE,
-    "institutions": Label.INSTITUTION, "enterprises": Label.ENTERPRISE, "researchers": Label.RESEARCHER,
-    "needs": Label.NEED, "offers": Label.OFFER, "deals": Label.DEAL,
-}
+# Node files are named by the label's plural; relationship files after the type in lower case.
+NODE_FILES: dict[str, Label] = PLURALS
 REL_FILES: dict[str, RelType] = {t.lower(): t for t in RelType}
 LIST_SEPARATOR = "|"
 _SUFFIXES = (".csv", ".jsonl")

@@ -6,11 +6,12 @@ Both backends (embedded SQLite and Neo4j) implement it; one contract suite tests
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
-from graph_service.schema import Label, RelType
+from graph_service.errors import Conflict, InvalidInput
+from graph_service.schema import ENDPOINTS, Label, RelType, check_endpoints
 
 T = TypeVar("T")
 Direction = Literal["out", "in", "both"]
@@ -70,7 +71,11 @@ class GraphWriter(ABC):
 
 class GraphReader(ABC):
     @abstractmethod
-    def get_node(self, node_id: str) -> StoredNode | None: ...
+    def get_nodes(self, ids: Sequence[str]) -> dict[str, StoredNode]:
+        """The nodes among `ids` that exist, by id."""
+
+    def get_node(self, node_id: str) -> StoredNode | None:
+        return self.get_nodes([node_id]).get(node_id)
 
     @abstractmethod
     def labels_of(self, ids: Sequence[str]) -> dict[str, str]: ...
@@ -126,3 +131,30 @@ class GraphStore(GraphReader, GraphScanner):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def at_row(err: Exception, row: int) -> Exception:
+    """Tag an error with the index of the offending row in its batch (the loader maps it to a line)."""
+    err.row = row  # type: ignore[attr-defined]
+    return err
+
+
+def check_node_rows(label: Label, rows: Sequence[NodeRow], labels: Mapping[str, str]) -> None:
+    """Every backend's rule: an id keeps its label. `labels` holds the labels of existing ids."""
+    for n, (node_id, _, _) in enumerate(rows):
+        existing = labels.get(node_id, label)
+        if existing != label:
+            raise at_row(Conflict(f"id {node_id!r} already belongs to a {existing}, not a {label}"), n)
+
+
+def check_rel_rows(rel_type: RelType, rows: Sequence[RelRow], labels: Mapping[str, str]) -> None:
+    """Every backend's rule: both endpoints exist and have labels the type allows."""
+    sources, targets = ENDPOINTS[rel_type]
+    for n, (src, dst, _) in enumerate(rows):
+        s, d = labels.get(src), labels.get(dst)
+        if s is None or d is None:
+            side, missing = ("src", src) if s is None else ("dst", dst)
+            raise at_row(InvalidInput(f"no node with id {missing!r}", field=side), n)
+        if s not in sources or d not in targets:
+            side, reason = check_endpoints(rel_type, s, d) or ("src", "")
+            raise at_row(InvalidInput(reason, field=side), n)

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from pydantic_core import to_json
 
-from graph_service.errors import Conflict, InvalidInput, StoreUnavailable
+from graph_service.errors import StoreUnavailable
 from graph_service.models import REL_MODELS
-from graph_service.schema import ENDPOINTS, Label, RelType, check_endpoints
+from graph_service.schema import Label, RelType
 from graph_service.stores.base import (
-    Counts, Direction, GraphStore, GraphWriter, NodeRow, RelRow, StoredNode, StoredRel, T,
+    Counts, Direction, GraphStore, GraphWriter, NodeRow, RelRow, StoredNode, StoredRel, T, check_node_rows,
+    check_rel_rows,
 )
 
 _SCHEMA = """
@@ -58,26 +59,27 @@ def _rel_props(rel_type: str, weight: float, props: str | None) -> dict:
 
 
 class _Writer(GraphWriter):
-    """Writes of one transaction. Remembers id -> (key, label) of every node it saw, so a bulk load
+    """Writes of one transaction. Remembers the key and label of every node it saw, so a bulk load
     resolves relationship endpoints from memory instead of querying per batch."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._known: dict[str, tuple[int, str]] = {}
+        self._key: dict[str, int] = {}
+        self._label: dict[str, str] = {}
         self._rebuild_index = False
         self._next_key = (conn.execute("SELECT max(k) FROM nodes").fetchone()[0] or 0) + 1
 
-    def _resolve(self, ids: Sequence[str]) -> dict[str, tuple[int, str]]:
-        known = self._known
-        missing = [i for i in ids if i not in known]
-        if missing:
-            missing = list(dict.fromkeys(missing))
+    def _resolve(self, ids: Sequence[str]) -> None:
+        missing = [i for i in ids if i not in self._key]
+        if not missing:
+            return
+        missing = list(dict.fromkeys(missing))
         for i in range(0, len(missing), _IN_CHUNK):
             chunk = missing[i:i + _IN_CHUNK]
             sql = f"SELECT id, k, label FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
             for node_id, key, label in self._conn.execute(sql, chunk):
-                known[node_id] = (key, label)
-        return known
+                self._key[node_id] = key
+                self._label[node_id] = label
 
     def expect_rows(self, rows: int) -> None:
         # Maintaining the reverse index row by row halves insert speed; for a bulk load drop it and
@@ -92,21 +94,18 @@ class _Writer(GraphWriter):
             self._rebuild_index = False
 
     def labels_of(self, ids: Sequence[str]) -> dict[str, str]:
-        known = self._resolve(ids)
-        return {i: known[i][1] for i in ids if i in known}
+        self._resolve(ids)
+        return {i: self._label[i] for i in ids if i in self._label}
 
     def upsert_nodes(self, label: Label, rows: Sequence[NodeRow]) -> None:
-        known = self._resolve([r[0] for r in rows])
-        for n, (node_id, _, _) in enumerate(rows):  # check all before remembering any
-            existing = known.get(node_id, (0, label))[1]
-            if existing != label:
-                raise _at(Conflict(f"id {node_id!r} already belongs to a {existing}, not a {label}"), n)
+        self._resolve([r[0] for r in rows])
+        check_node_rows(label, rows, self._label)  # all checked before any is remembered
         params = []
         for node_id, name, props in rows:
-            if node_id not in known:
-                known[node_id] = (self._next_key, str(label))
+            if node_id not in self._key:
+                self._key[node_id], self._label[node_id] = self._next_key, str(label)
                 self._next_key += 1
-            params.append((known[node_id][0], node_id, str(label), name, _dumps(props)))
+            params.append((self._key[node_id], node_id, str(label), name, _dumps(props)))
         self._conn.executemany(
             "INSERT INTO nodes(k, id, label, name, props) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET name = excluded.name, props = excluded.props "
@@ -115,20 +114,13 @@ class _Writer(GraphWriter):
         )
 
     def upsert_rels(self, rel_type: RelType, rows: Sequence[RelRow]) -> None:
-        known = self._resolve([i for r in rows for i in (r[0], r[1])])
-        sources, targets = ENDPOINTS[rel_type]
-        type_name = str(rel_type)
+        self._resolve([i for r in rows for i in (r[0], r[1])])
+        check_rel_rows(rel_type, rows, self._label)
+        key, type_name = self._key, str(rel_type)
         params = []
-        for n, (src, dst, props) in enumerate(rows):
-            s, d = known.get(src), known.get(dst)
-            if s is None or d is None:
-                side, missing = ("src", src) if s is None else ("dst", dst)
-                raise _at(InvalidInput(f"no node with id {missing!r}", field=side), n)
-            if s[1] not in sources or d[1] not in targets:
-                reason = check_endpoints(rel_type, s[1], d[1])
-                raise _at(InvalidInput(reason or "", field="src" if s[1] not in sources else "dst"), n)
+        for src, dst, props in rows:
             rest = {k: v for k, v in props.items() if k != "weight"} if props else None
-            params.append((type_name, s[0], d[0], float(props.get("weight", 1.0)),
+            params.append((type_name, key[src], key[dst], float(props.get("weight", 1.0)),
                            _dumps(rest) if rest else None))
         self._conn.executemany(
             "INSERT INTO rels(type, src, dst, weight, props) VALUES (?, ?, ?, ?, ?) "
@@ -145,7 +137,8 @@ class _Writer(GraphWriter):
         self._conn.execute(f"DELETE FROM rels WHERE type IN ({marks}) AND src = ?", (*_ALL_TYPES, row[0]))
         self._conn.execute(f"DELETE FROM rels WHERE type IN ({marks}) AND dst = ?", (*_ALL_TYPES, row[0]))
         self._conn.execute("DELETE FROM nodes WHERE k = ?", (row[0],))
-        self._known.pop(node_id, None)
+        self._key.pop(node_id, None)
+        self._label.pop(node_id, None)
         return True
 
     def delete_rel(self, rel_type: RelType, src: str, dst: str) -> bool:
@@ -210,9 +203,14 @@ class SqliteStore(GraphStore):
         return result
 
     # --- reads ---------------------------------------------------------------------------------
-    def get_node(self, node_id: str) -> StoredNode | None:
-        row = self._conn().execute("SELECT id, label, name, props FROM nodes WHERE id = ?", (node_id,)).fetchone()
-        return _node(row) if row else None
+    def get_nodes(self, ids: Sequence[str]) -> dict[str, StoredNode]:
+        unique = list(dict.fromkeys(ids))
+        found: dict[str, StoredNode] = {}
+        for i in range(0, len(unique), _IN_CHUNK):
+            chunk = unique[i:i + _IN_CHUNK]
+            sql = f"SELECT id, label, name, props FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
+            found.update((row[0], _node(row)) for row in self._conn().execute(sql, chunk))
+        return found
 
     def labels_of(self, ids: Sequence[str]) -> dict[str, str]:
         return _Writer(self._conn()).labels_of(ids)
@@ -262,12 +260,6 @@ class SqliteStore(GraphStore):
     def scan_rels(self, rel_type: RelType, batch: int = 200_000) -> Iterator[list[tuple]]:
         cur = self._conn().execute("SELECT src, dst, weight FROM rels WHERE type = ?", (str(rel_type),))
         yield from _batches(cur, batch)
-
-
-def _at(err: Exception, row: int) -> Exception:
-    """Tag an error with the index of the offending row in its batch (the loader maps it to a line)."""
-    err.row = row  # type: ignore[attr-defined]
-    return err
 
 
 def _batches(cur: sqlite3.Cursor, size: int) -> Iterator[list[tuple]]:

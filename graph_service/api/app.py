@@ -1,0 +1,39 @@
+"""The FastAPI app. The store is opened and the projection built once, in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from graph_service import __version__
+from graph_service.api.errors import install_error_handlers
+from graph_service.api.routes import entities, graph, health, relationships
+from graph_service.service import GraphService
+from graph_service.settings import Settings, get_settings
+from graph_service.stores import open_store
+
+
+def create_app(settings: Settings | None = None, service: GraphService | None = None) -> FastAPI:
+    """An app over `service`, or over a store opened from `settings` at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if service is not None:
+            app.state.service = service
+            yield
+            return
+        store = open_store(settings or get_settings())
+        try:
+            app.state.service = GraphService(store)
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(title="TechMatch 科创供需图谱", version=__version__, lifespan=lifespan,
+                  description="Graph knowledge and recommendation service for science-and-technology matchmaking.")
+    install_error_handlers(app)
+    for module in (health, entities, relationships, graph):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,16 @@
+"""Dependencies shared by routers. Auth and roles (a later issue) attach here, per router."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from graph_service.service import GraphService
+
+
+def get_service(request: Request) -> GraphService:
+    return request.app.state.service
+
+
+ServiceDep = Annotated[GraphService, Depends(get_service)]

@@ -1,0 +1,41 @@
+"""Graph exploration on the in-memory projection."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from graph_service.api.deps import ServiceDep
+from graph_service.api.schemas import EntityRef, Neighbourhood, Relationship
+from graph_service.projection import Hop
+from graph_service.schema import Label, RelType
+from graph_service.stores.base import StoredNode
+
+router = APIRouter(prefix="/api/v1/graph", tags=["graph"])
+DirectionQ = Literal["out", "in", "both"]
+
+
+def _ref(node: StoredNode) -> EntityRef:
+    return EntityRef(id=node.id, label=node.label, name=node.props.get("name", ""))
+
+
+@router.get("/neighbourhood/{node_id}", response_model=Neighbourhood,
+            summary="Nodes and relationships one or two typed hops from a node")
+def neighbourhood(
+    node_id: str,
+    service: ServiceDep,
+    types: Annotated[list[RelType] | None, Query(description="first hop types (default: all)")] = None,
+    direction: DirectionQ = "both",
+    hops: Annotated[int, Query(ge=1, le=2)] = 1,
+    types2: Annotated[list[RelType] | None, Query(description="second hop types (default: as first)")] = None,
+    direction2: DirectionQ | None = None,
+    labels: Annotated[list[Label] | None, Query(description="keep only these labels at the last hop")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> Neighbourhood:
+    plan = [Hop(types, direction)]
+    if hops == 2:
+        plan.append(Hop(types2 or types, direction2 or direction))
+    result = service.neighbourhood(node_id, plan, labels, limit)
+    return Neighbourhood(
+        center=_ref(result.center), nodes=[_ref(n) for n in result.nodes],
+        relationships=[Relationship(type=e.type, src=e.src, dst=e.dst, weight=e.weight) for e in result.edges],
+        truncated=result.truncated)

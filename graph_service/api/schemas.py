@@ -1,0 +1,54 @@
+"""Request and response models of the API (kept apart from the domain models)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from graph_service.stores.base import StoredNode
+
+
+class Health(BaseModel):
+    status: str = Field(description="'ok' when the store answers, else 'degraded'")
+    store: str = Field(description="kind of system of record: sqlite or neo4j")
+    reachable: bool
+    projection_nodes: int
+    projection_overlay: int = Field(description="writes not yet folded into the CSR arrays")
+
+
+class Stats(BaseModel):
+    nodes: dict[str, int]
+    relationships: dict[str, int]
+    total_nodes: int
+    total_relationships: int
+
+
+class Entity(BaseModel):
+    id: str
+    label: str
+    name: str
+    properties: dict
+
+    @classmethod
+    def of(cls, node: StoredNode) -> Entity:
+        props = dict(node.props)
+        return cls(id=node.id, label=node.label, name=props.pop("name", ""), properties=props)
+
+
+class EntityRef(BaseModel):
+    id: str
+    label: str
+    name: str
+
+
+class Relationship(BaseModel):
+    type: str
+    src: str
+    dst: str
+    weight: float
+
+
+class Neighbourhood(BaseModel):
+    center: EntityRef
+    nodes: list[EntityRef]
+    relationships: list[Relationship]
+    truncated: bool = Field(description="more nodes were reached than `limit`")

@@ -1,0 +1,121 @@
+"""`techmatch`: one entry point with subcommands (generate, load, stats, serve, demo)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from graph_service.errors import InvalidInput, StoreUnavailable, TechMatchError
+from graph_service.settings import get_settings
+from graph_service.stores import open_store
+
+TIER_CHOICE = click.Choice(["tiny", "city", "province"])
+
+
+class _Group(click.Group):
+    """Turn TechMatch errors into one clear line and an exit code instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except InvalidInput as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(2)
+        except StoreUnavailable as e:
+            click.echo(f"error: store unavailable: {e}", err=True)
+            sys.exit(3)
+        except TechMatchError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+def main() -> None:
+    """TechMatch 科创供需图谱: science-and-technology matchmaking graph."""
+
+
+@main.command()
+@click.option("--tier", type=TIER_CHOICE, default="tiny", show_default=True)
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="directory for the files")
+@click.option("--seed", type=int, default=7, show_default=True)
+def generate(tier: str, out: Path, seed: int) -> None:
+    """Write a synthetic regional market as import files (CSV)."""
+    from loaders.generator import generate as run
+
+    start = time.perf_counter()
+    rows = run(tier, out, seed)
+    click.echo(f"wrote {sum(rows.values()):,} rows in {len(rows)} files to {out} "
+               f"in {time.perf_counter() - start:.1f} s")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="load the good rows; write rejected ones with reasons")
+@click.option("--rejects", type=click.Path(path_type=Path), default=Path("rejected.jsonl"), show_default=True)
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def load(directory: Path, skip_invalid: bool, rejects: Path, quiet: bool) -> None:
+    """Load a directory of CSV / JSON Lines files into the store, atomically and idempotently."""
+    from loaders.importer import load_directory
+
+    with open_store(get_settings()) as store:
+        report = load_directory(store, directory, skip_invalid=skip_invalid, rejects_path=rejects,
+                                progress=not quiet)
+    if report.rejected:
+        click.echo(f"rejected {len(report.rejected):,} rows; reasons in {rejects}")
+    click.echo(f"loaded {report.loaded:,} rows in {report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s)")
+
+
+@main.command()
+def stats() -> None:
+    """Print counts per kind of node and relationship."""
+    with open_store(get_settings()) as store:
+        counts = store.counts()
+    click.echo(f"store: {store.kind}")
+    for title, table in (("nodes", counts.nodes), ("relationships", counts.rels)):
+        click.echo(f"{title}: {sum(table.values()):,}")
+        for name, n in sorted(table.items()):
+            click.echo(f"  {name:<16} {n:>12,}")
+
+
+@main.command()
+@click.option("--host", default=None, help="default: TECHMATCH_HOST or 127.0.0.1")
+@click.option("--port", type=int, default=None, help="default: TECHMATCH_PORT or 8000")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the API (docs at /docs)."""
+    import uvicorn
+
+    from graph_service.api.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+@main.command()
+@click.option("--tier", type=click.Choice(["tiny", "city"]), default=None, help="default: TECHMATCH_DEMO_TIER")
+@click.option("--host", default=None)
+@click.option("--port", type=int, default=None)
+@click.pass_context
+def demo(ctx: click.Context, tier: str | None, host: str | None, port: int | None) -> None:
+    """Generate and load a demo market if the store is empty, then serve it."""
+    from loaders.generator import generate as run
+    from loaders.importer import load_directory
+
+    settings = get_settings()
+    tier = tier or settings.demo_tier
+    with open_store(settings) as store:
+        if sum(store.counts().nodes.values()) == 0:
+            out = settings.data_dir / f"demo-{tier}"
+            click.echo(f"empty store: generating the {tier} demo market in {out}")
+            run(tier, out)
+            report = load_directory(store, out)
+            click.echo(f"loaded {report.loaded:,} rows in {report.seconds:.1f} s")
+        else:
+            click.echo("store already holds data; serving it")
+    ctx.invoke(serve, host=host, port=port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Build a `Projection` from any `GraphStore` through its bulk scans (the same code for every backend)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from graph_service.projection.graph import LABELS, TYPES, Projection, encode_attr
+from graph_service.schema import NUMERIC_ATTRS, PROJECTED_ATTRS
+from graph_service.stores.base import GraphScanner
+
+
+class _KeyMap:
+    """Store key -> dense index. Integer keys (SQLite) use a lookup array; others (Neo4j ids) a dict."""
+
+    def __init__(self, keys: list) -> None:
+        self.n = len(keys)
+        if keys and all(isinstance(k, int) for k in itertools.islice(keys, 1000)):
+            arr = np.fromiter(keys, dtype=np.int64, count=len(keys))
+            self.lut = np.full(int(arr.max()) + 1, -1, dtype=np.int64)
+            self.lut[arr] = np.arange(len(arr))
+            self.table: dict | None = None
+        else:
+            self.table = {k: i for i, k in enumerate(keys)}
+
+    def map(self, keys: list) -> np.ndarray:
+        if self.table is None:
+            return self.lut[np.fromiter(keys, dtype=np.int64, count=len(keys))]
+        return np.fromiter((self.table[k] for k in keys), dtype=np.int64, count=len(keys))
+
+
+def build_projection(store: GraphScanner) -> Projection:
+    """Read every node and relationship once; peak memory is the arrays plus one scan batch."""
+    keys: list = []
+    ids: list[str] = []
+    label_codes: list[np.ndarray] = []
+    attr_names = sorted({a for names in PROJECTED_ATTRS.values() for a in names})
+    attr_parts: dict[str, list[np.ndarray]] = {a: [] for a in attr_names}
+    vocab: dict[str, list[str]] = {}
+    for code, label in enumerate(LABELS):
+        wanted = PROJECTED_ATTRS.get(label, ())
+        for batch in store.scan_nodes(label, wanted):
+            keys.extend(row[0] for row in batch)
+            ids.extend(row[1] for row in batch)
+            label_codes.append(np.full(len(batch), code, dtype=np.int8))
+            for name in attr_names:
+                if name in wanted:
+                    col = wanted.index(name) + 2
+                    values = [row[col] for row in batch]
+                    codes = values if name in NUMERIC_ATTRS else [encode_attr(vocab, name, v) for v in values]
+                    attr_parts[name].append(np.array([-1 if v is None else v for v in codes], dtype=np.int32))
+                else:
+                    attr_parts[name].append(np.full(len(batch), -1, dtype=np.int32))
+    keymap = _KeyMap(keys)
+    del keys
+    edges = {}
+    for t in TYPES:
+        src_parts, dst_parts, w_parts = [], [], []
+        for batch in store.scan_rels(t):
+            src_parts.append(keymap.map([r[0] for r in batch]))
+            dst_parts.append(keymap.map([r[1] for r in batch]))
+            w_parts.append(np.fromiter((r[2] for r in batch), dtype=np.float32, count=len(batch)))
+        if src_parts:
+            edges[t] = (np.concatenate(src_parts), np.concatenate(dst_parts), np.concatenate(w_parts))
+    labels = np.concatenate(label_codes) if label_codes else np.empty(0, dtype=np.int8)
+    attrs = {a: (np.concatenate(p) if p else np.empty(0, dtype=np.int32)) for a, p in attr_parts.items()}
+    return Projection(ids, labels, attrs, vocab, edges)

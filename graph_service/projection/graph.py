@@ -1,0 +1,245 @@
+"""In-memory graph projection: id maps, one CSR adjacency per relationship type, node attributes as arrays.
+
+Like a Neo4j GDS projection, it is read-optimised and rebuilt from the store on demand. Writes made
+through the service are applied as a small overlay (added edges, removed edges, new or deleted nodes)
+that queries merge in; `compact()` folds the overlay back into fresh CSR arrays.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from graph_service.errors import NotFound
+from graph_service.schema import UNDIRECTED, Label, RelType
+from graph_service.stores.base import Direction
+
+LABELS: tuple[Label, ...] = tuple(Label)
+TYPES: tuple[RelType, ...] = tuple(RelType)
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+@dataclass
+class Hop:
+    """One step of a typed traversal."""
+
+    types: Sequence[RelType] | None = None  # None = every type
+    direction: Direction = "both"
+
+
+@dataclass
+class Neighbours:
+    """Parallel arrays, one entry per (edge, direction) reached."""
+
+    nodes: np.ndarray
+    types: np.ndarray  # index into TYPES
+    outgoing: np.ndarray  # True when the edge points away from the start node
+    weights: np.ndarray
+
+
+@dataclass
+class _Overlay:
+    added_out: dict[int, dict[int, float]] = field(default_factory=dict)
+    added_in: dict[int, dict[int, float]] = field(default_factory=dict)
+    removed: set[tuple[int, int]] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self.added_out.values()) + len(self.removed)
+
+
+class Projection:
+    def __init__(self, ids: list[str], labels: np.ndarray, attrs: dict[str, np.ndarray],
+                 vocab: dict[str, list[str]], edges: dict[RelType, tuple[np.ndarray, np.ndarray, np.ndarray]]):
+        self.ids = ids
+        self.index = {node_id: i for i, node_id in enumerate(ids)}
+        self.labels = labels.astype(np.int8)
+        self.attrs = attrs
+        self.vocab = vocab
+        self.alive = np.ones(len(ids), dtype=bool)
+        self.built_at = time.time()
+        self._set_edges(edges)
+
+    # --- construction ------------------------------------------------------------------------
+    def _set_edges(self, edges: dict[RelType, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        n = self.base_nodes = len(self.ids)
+        self.out: dict[RelType, sp.csr_matrix] = {}
+        self.inc: dict[RelType, sp.csr_matrix] = {}
+        for t in TYPES:
+            src, dst, w = edges.get(t, (_EMPTY, _EMPTY, np.empty(0, dtype=np.float32)))
+            if t in UNDIRECTED:  # stored once per pair; both directions are the same relation
+                src, dst, w = np.concatenate([src, dst]), np.concatenate([dst, src]), np.concatenate([w, w])
+            m = sp.csr_matrix((w.astype(np.float32), (src, dst)), shape=(n, n))
+            m.sort_indices()
+            self.out[t] = m
+            self.inc[t] = m if t in UNDIRECTED else m.T.tocsr()
+        self._overlay = {t: _Overlay() for t in TYPES}
+
+    def edge_count(self, rel_type: RelType) -> int:
+        m = self.out[rel_type]
+        base = m.nnz // 2 if rel_type in UNDIRECTED else m.nnz
+        ov = self._overlay[rel_type]
+        added = sum(len(v) for v in ov.added_out.values())
+        if rel_type in UNDIRECTED:
+            added //= 2
+        return base + added - len(ov.removed) // (2 if rel_type in UNDIRECTED else 1)
+
+    @property
+    def node_count(self) -> int:
+        return int(self.alive.sum())
+
+    def label_of(self, i: int) -> Label:
+        return LABELS[self.labels[i]]
+
+    def idx(self, node_id: str) -> int:
+        i = self.index.get(node_id)
+        if i is None or not self.alive[i]:
+            raise NotFound(f"no node with id {node_id!r}")
+        return i
+
+    # --- queries -----------------------------------------------------------------------------
+    def expand(self, frontier: np.ndarray, hop: Hop, labels: Iterable[Label] | None = None
+               ) -> tuple[np.ndarray, Neighbours]:
+        """All edges one hop out of `frontier`: (position in frontier, Neighbours), alive targets only."""
+        parts = []
+        for t in hop.types or TYPES:
+            ti = TYPES.index(t)
+            dirs = (True,) if t in UNDIRECTED or hop.direction == "out" else \
+                (False,) if hop.direction == "in" else (True, False)
+            for outgoing in dirs:
+                parts.append(self._step(frontier, t, ti, outgoing))
+        pos = np.concatenate([p[0] for p in parts])
+        nb = Neighbours(*(np.concatenate([p[k] for p in parts]) for k in range(1, 5)))
+        keep = self.alive[nb.nodes]
+        if labels is not None:
+            keep &= self.label_mask(labels)[self.labels[nb.nodes]]
+        return pos[keep], Neighbours(nb.nodes[keep], nb.types[keep], nb.outgoing[keep], nb.weights[keep])
+
+    def neighbours(self, node_id: str, hop: Hop = Hop(), labels: Iterable[Label] | None = None) -> Neighbours:
+        return self.expand(np.array([self.idx(node_id)]), hop, labels)[1]
+
+    def two_hop(self, node_id: str, first: Hop, second: Hop, labels: Iterable[Label] | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct nodes two typed hops away (not the start), with the number of paths to each."""
+        start = self.idx(node_id)
+        _, mid = self.expand(np.array([start]), first)
+        _, far = self.expand(np.unique(mid.nodes), second, labels)
+        nodes, counts = np.unique(far.nodes, return_counts=True)
+        keep = nodes != start
+        return nodes[keep], counts[keep]
+
+    def label_mask(self, labels: Iterable[Label]) -> np.ndarray:
+        mask = np.zeros(len(LABELS), dtype=bool)
+        for lab in labels:
+            mask[LABELS.index(Label(lab))] = True
+        return mask
+
+    def _step(self, frontier: np.ndarray, t: RelType, ti: int, outgoing: bool):
+        m = self.out[t] if outgoing else self.inc[t]
+        base = frontier[frontier < self.base_nodes]
+        base_pos = np.flatnonzero(frontier < self.base_nodes)
+        starts, ends = m.indptr[base], m.indptr[base + 1]
+        lens = ends - starts
+        total = int(lens.sum())
+        if total:
+            offsets = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(total)
+            pos, nodes, weights = np.repeat(base_pos, lens), m.indices[offsets].astype(np.int64), m.data[offsets]
+        else:
+            pos, nodes, weights = _EMPTY, _EMPTY, np.empty(0, dtype=np.float32)
+        ov = self._overlay[t]
+        if len(ov):
+            pos, nodes, weights = self._apply_overlay(ov, frontier, pos, nodes, weights, outgoing,
+                                                      t in UNDIRECTED)
+        return pos, nodes, np.full(len(nodes), ti, dtype=np.int8), np.full(len(nodes), outgoing), weights
+
+    @staticmethod
+    def _apply_overlay(ov: _Overlay, frontier, pos, nodes, weights, outgoing: bool, undirected: bool):
+        if ov.removed:
+            src = frontier[pos]
+            pairs = zip(src.tolist(), nodes.tolist()) if outgoing else zip(nodes.tolist(), src.tolist())
+            keep = np.fromiter((p not in ov.removed for p in pairs), dtype=bool, count=len(nodes))
+            pos, nodes, weights = pos[keep], nodes[keep], weights[keep]
+        added = ov.added_out if outgoing or undirected else ov.added_in
+        extra = [(p, d, w) for p, s in enumerate(frontier.tolist()) for d, w in added.get(s, {}).items()]
+        if extra:
+            ep, en, ew = (np.array(c) for c in zip(*extra))
+            pos, nodes = np.concatenate([pos, ep]), np.concatenate([nodes, en])
+            weights = np.concatenate([weights, ew.astype(np.float32)])
+        return pos, nodes, weights
+
+    # --- writes from the service ---------------------------------------------------------------
+    def add_node(self, node_id: str, label: Label, attrs: dict | None = None) -> int:
+        if node_id in self.index:
+            i = self.index[node_id]
+            self.alive[i] = True
+        else:
+            i = len(self.ids)
+            self.ids.append(node_id)
+            self.index[node_id] = i
+            self.labels = np.append(self.labels, np.int8(LABELS.index(label)))
+            self.alive = np.append(self.alive, True)
+            for name, arr in self.attrs.items():
+                self.attrs[name] = np.append(arr, arr.dtype.type(-1))
+        for name, value in (attrs or {}).items():
+            if name in self.attrs:
+                self.attrs[name][i] = encode_attr(self.vocab, name, value)
+        return i
+
+    def remove_node(self, node_id: str) -> None:
+        self.alive[self.idx(node_id)] = False  # its edges become unreachable: queries drop dead nodes
+
+    def add_edge(self, t: RelType, src: str, dst: str, weight: float = 1.0) -> None:
+        s, d = self.idx(src), self.idx(dst)
+        ov = self._overlay[t]
+        pairs = [(s, d), (d, s)] if t in UNDIRECTED else [(s, d)]
+        for a, b in pairs:
+            ov.removed.discard((a, b))
+            ov.added_out.setdefault(a, {})[b] = weight
+            ov.added_in.setdefault(b, {})[a] = weight
+
+    def remove_edge(self, t: RelType, src: str, dst: str) -> None:
+        s, d = self.idx(src), self.idx(dst)
+        ov = self._overlay[t]
+        for a, b in ([(s, d), (d, s)] if t in UNDIRECTED else [(s, d)]):
+            if ov.added_out.get(a, {}).pop(b, None) is None:
+                ov.removed.add((a, b))
+            ov.added_in.get(b, {}).pop(a, None)
+
+    def overlay_size(self) -> int:
+        return sum(len(o) for o in self._overlay.values())
+
+    def compact(self) -> None:
+        """Fold the overlay into new CSR arrays (dead nodes keep their index, without edges)."""
+        edges = {}
+        for t in TYPES:
+            m, ov = self.out[t].tocoo(), self._overlay[t]
+            src, dst, w = m.row.astype(np.int64), m.col.astype(np.int64), m.data
+            if t in UNDIRECTED:
+                half = src < dst
+                src, dst, w = src[half], dst[half], w[half]
+            keep = self.alive[src] & self.alive[dst]
+            if ov.removed:
+                keep &= np.fromiter(((a, b) not in ov.removed for a, b in zip(src.tolist(), dst.tolist())),
+                                    dtype=bool, count=len(src))
+            extra = [(a, b, x) for a, row in ov.added_out.items() for b, x in row.items()
+                     if (t not in UNDIRECTED or a < b) and self.alive[a] and self.alive[b]]
+            ea, eb, ew = (np.array(c) for c in zip(*extra)) if extra else (_EMPTY, _EMPTY, np.empty(0))
+            edges[t] = (np.concatenate([src[keep], ea]).astype(np.int64), np.concatenate([dst[keep], eb]).astype(np.int64),
+                        np.concatenate([w[keep], ew]).astype(np.float32))
+        self._set_edges(edges)
+
+
+def encode_attr(vocab: dict[str, list[str]], name: str, value) -> int:
+    """Attribute value -> array code: numbers stay numbers, categories get a stable code."""
+    if value is None:
+        return -1
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    codes = vocab.setdefault(name, [])
+    text = str(value)
+    if text not in codes:
+        codes.append(text)
+    return codes.index(text)

@@ -1,0 +1,149 @@
+"""The graph service: writes go to the system of record first, then to the projection.
+
+Routers and the CLI call this; it never speaks HTTP.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from graph_service.errors import Conflict, InvalidInput, NotFound
+from graph_service.models import Node, Rel
+from graph_service.projection import Hop, Projection, build_projection
+from graph_service.projection.graph import TYPES
+from graph_service.schema import PROJECTED_ATTRS, UNDIRECTED, Label, RelType, check_endpoints
+from graph_service.stores.base import Counts, GraphStore, GraphWriter, StoredNode
+
+COMPACT_AFTER = 50_000  # overlay edits before the projection folds them into fresh arrays
+
+
+@dataclass(frozen=True)
+class Edge:
+    type: str
+    src: str
+    dst: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    center: StoredNode
+    nodes: list[StoredNode]
+    edges: list[Edge]
+    truncated: bool
+
+
+class GraphService:
+    def __init__(self, store: GraphStore, projection: Projection | None = None) -> None:
+        self.store = store
+        self.projection = projection if projection is not None else build_projection(store)
+        self._lock = threading.RLock()  # one writer of the projection at a time
+
+    # --- reads -----------------------------------------------------------------------------------
+    def stats(self) -> Counts:
+        return self.store.counts()
+
+    def get(self, node_id: str) -> StoredNode:
+        node = self.store.get_node(node_id)
+        if node is None:
+            raise NotFound(f"no node with id {node_id!r}")
+        return node
+
+    def search(self, text: str, label: Label | None, limit: int) -> list[StoredNode]:
+        if not text.strip():
+            raise InvalidInput("search text is empty", field="q")
+        return self.store.search(text.strip(), label, limit)
+
+    def neighbourhood(self, node_id: str, hops: list[Hop], labels: list[Label] | None,
+                      limit: int) -> Neighbourhood:
+        """Nodes and edges reached by 1 or 2 typed hops; `labels` filters the last hop's nodes."""
+        p = self.projection
+        center = self.get(node_id)
+        frontier = np.array([p.idx(node_id)])
+        edges: dict[tuple, Edge] = {}
+        reached: list[int] = []
+        for depth, hop in enumerate(hops):
+            last = depth == len(hops) - 1
+            pos, nb = p.expand(frontier, hop, labels if last else None)
+            for k in range(len(nb.nodes)):
+                a, b = int(frontier[pos[k]]), int(nb.nodes[k])
+                s, d = (a, b) if nb.outgoing[k] else (b, a)
+                if TYPES[nb.types[k]] in UNDIRECTED and p.ids[s] > p.ids[d]:
+                    s, d = d, s  # one edge per pair, as stored
+                edges.setdefault((int(nb.types[k]), s, d), Edge(TYPES[nb.types[k]], p.ids[s], p.ids[d],
+                                                                float(nb.weights[k])))
+            frontier = np.unique(nb.nodes)
+            reached.extend(frontier.tolist())
+        ordered = list(dict.fromkeys(i for i in reached if i != p.index[node_id]))
+        truncated = len(ordered) > limit
+        keep = set(ordered[:limit]) | {p.index[node_id]}
+        kept_edges = [e for (_, s, d), e in edges.items() if s in keep and d in keep]
+        found = self.store.get_nodes([p.ids[i] for i in ordered[:limit]])
+        return Neighbourhood(center, [found[p.ids[i]] for i in ordered[:limit] if p.ids[i] in found],
+                             kept_edges, truncated)
+
+    # --- writes ----------------------------------------------------------------------------------
+    def put_node(self, label: Label, node: Node, *, create_only: bool) -> StoredNode:
+        row = node.row()
+
+        def work(w: GraphWriter) -> None:
+            existing = w.labels_of([node.id]).get(node.id)
+            if existing is not None and create_only:
+                raise Conflict(f"a {existing} with id {node.id!r} already exists")
+            if existing is not None and existing != label:
+                raise Conflict(f"id {node.id!r} belongs to a {existing}, not a {label}")
+            w.upsert_nodes(label, [row])
+
+        with self._lock:
+            self.store.write(work)
+            attrs = {a: row[2].get(a) for a in PROJECTED_ATTRS.get(label, ())}
+            self.projection.add_node(node.id, label, attrs)
+        return StoredNode(node.id, str(label), {"name": row[1], **row[2]})
+
+    def delete_node(self, node_id: str) -> None:
+        with self._lock:
+            if not self.store.write(lambda w: w.delete_node(node_id)):
+                raise NotFound(f"no node with id {node_id!r}")
+            if node_id in self.projection.index:
+                self.projection.remove_node(node_id)
+            self._maybe_compact()
+
+    def put_rel(self, rel_type: RelType, rel: Rel) -> Edge:
+        src, dst, props = rel.row()
+
+        def work(w: GraphWriter) -> None:
+            labels = w.labels_of([src, dst])
+            for side, node_id in (("src", src), ("dst", dst)):
+                if node_id not in labels:
+                    raise NotFound(f"{side}: no node with id {node_id!r}")
+            problem = check_endpoints(rel_type, labels[src], labels[dst])
+            if problem:
+                raise InvalidInput(problem[1], field=problem[0])
+            w.upsert_rels(rel_type, [(src, dst, props)])
+
+        with self._lock:
+            self.store.write(work)
+            self.projection.add_edge(rel_type, src, dst, float(props.get("weight", 1.0)))
+            self._maybe_compact()
+        return Edge(str(rel_type), src, dst, float(props.get("weight", 1.0)))
+
+    def delete_rel(self, rel_type: RelType, src: str, dst: str) -> None:
+        if rel_type in UNDIRECTED and src > dst:
+            src, dst = dst, src  # stored once, smaller id first
+        with self._lock:
+            if not self.store.write(lambda w: w.delete_rel(rel_type, src, dst)):
+                raise NotFound(f"no {rel_type} relationship from {src!r} to {dst!r}")
+            self.projection.remove_edge(rel_type, src, dst)
+            self._maybe_compact()
+
+    def rebuild_projection(self) -> Projection:
+        with self._lock:
+            self.projection = build_projection(self.store)
+        return self.projection
+
+    def _maybe_compact(self) -> None:
+        if self.projection.overlay_size() > COMPACT_AFTER:
+            self.projection.compact()

@@ -1,0 +1,141 @@
+"""Production system of record: Neo4j 5 through the official driver (6.x idioms).
+
+Every statement comes from `cypher/*.cypher`. Reads use `execute_query` with explicit database and
+routing; writes run in one managed transaction (`execute_write`), which the driver retries on
+transient errors; bulk scans stream one auto-commit query so a projection of millions of rows is
+never buffered whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+import neo4j
+from neo4j import GraphDatabase, RoutingControl
+from neo4j.exceptions import ConstraintError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from graph_service.errors import Conflict, StoreUnavailable
+from graph_service.schema import Label, RelType
+from graph_service.stores.base import (
+    Counts, Direction, GraphStore, GraphWriter, NodeRow, RelRow, StoredNode, StoredRel, T, check_node_rows,
+    check_rel_rows,
+)
+from graph_service.stores.cypher import statement
+
+_ALL_TYPES = [t.value for t in RelType]
+_UNWIND_BATCH = 5000
+
+
+def _node(record: neo4j.Record) -> StoredNode:
+    props = dict(record["props"])
+    props.pop("id", None)
+    return StoredNode(id=record["id"], label=record["label"], props=props)
+
+
+class _Writer(GraphWriter):
+    def __init__(self, tx: neo4j.ManagedTransaction) -> None:
+        self._tx = tx
+
+    def _run(self, query: str, **params: object) -> list[neo4j.Record]:
+        return list(self._tx.run(query, params))
+
+    def labels_of(self, ids: Sequence[str]) -> dict[str, str]:
+        return {r["id"]: r["label"] for r in self._run(statement("labels_of"), ids=list(set(ids)))}
+
+    def upsert_nodes(self, label: Label, rows: Sequence[NodeRow]) -> None:
+        check_node_rows(label, rows, self.labels_of([r[0] for r in rows]))
+        query = statement("upsert_nodes", label=label)
+        for i in range(0, len(rows), _UNWIND_BATCH):
+            batch = [{"id": node_id, "name": name, "props": props} for node_id, name, props in rows[i:i + _UNWIND_BATCH]]
+            self._run(query, rows=batch)
+
+    def upsert_rels(self, rel_type: RelType, rows: Sequence[RelRow]) -> None:
+        check_rel_rows(rel_type, rows, self.labels_of([i for r in rows for i in (r[0], r[1])]))
+        query = statement("upsert_rels", rel_type=rel_type)
+        for i in range(0, len(rows), _UNWIND_BATCH):
+            batch = [{"src": s, "dst": d, "props": p} for s, d, p in rows[i:i + _UNWIND_BATCH]]
+            self._run(query, rows=batch)
+
+    def delete_node(self, node_id: str) -> bool:
+        return self._run(statement("delete_node"), id=node_id)[0]["deleted"] > 0
+
+    def delete_rel(self, rel_type: RelType, src: str, dst: str) -> bool:
+        return self._run(statement("delete_rel", rel_type=rel_type), src=src, dst=dst)[0]["deleted"] > 0
+
+
+class Neo4jStore(GraphStore):
+    kind = "neo4j"
+
+    def __init__(self, uri: str, user: str, password: str, database: str = "neo4j") -> None:
+        self._driver = GraphDatabase.driver(uri, auth=(user, password))
+        self._database = database
+
+    def _read(self, query: str, **params: object) -> list[neo4j.Record]:
+        try:
+            return self._driver.execute_query(query, params, database_=self._database,
+                                              routing_=RoutingControl.READ).records
+        except (ServiceUnavailable, SessionExpired) as e:
+            raise StoreUnavailable(f"Neo4j is unreachable: {e}") from e
+
+    def ensure_schema(self) -> None:
+        for name in ("constraint_entity_id", "index_entity_name"):
+            try:
+                self._driver.execute_query(statement(name), database_=self._database)
+            except (ServiceUnavailable, SessionExpired) as e:
+                raise StoreUnavailable(f"Neo4j is unreachable: {e}") from e
+
+    def ping(self) -> bool:
+        try:
+            self._driver.verify_connectivity()
+            return True
+        except (DriverError, Neo4jError):
+            return False
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def write(self, work: Callable[[GraphWriter], T]) -> T:
+        try:
+            with self._driver.session(database=self._database) as session:
+                return session.execute_write(lambda tx: work(_Writer(tx)))
+        except ConstraintError as e:
+            raise Conflict(str(e)) from e
+        except (ServiceUnavailable, SessionExpired) as e:
+            raise StoreUnavailable(f"Neo4j is unreachable: {e}") from e
+
+    def get_nodes(self, ids: Sequence[str]) -> dict[str, StoredNode]:
+        return {r["id"]: _node(r) for r in self._read(statement("get_nodes"), ids=list(set(ids)))}
+
+    def labels_of(self, ids: Sequence[str]) -> dict[str, str]:
+        return {r["id"]: r["label"] for r in self._read(statement("labels_of"), ids=list(set(ids)))}
+
+    def search(self, text: str, label: Label | None = None, limit: int = 20) -> list[StoredNode]:
+        records = self._read(statement("search"), text=text, label=label.value if label else None, limit=limit)
+        return [_node(r) for r in records]
+
+    def relationships(self, node_id: str, types: Sequence[RelType] | None = None,
+                      direction: Direction = "both", limit: int = 1000) -> list[StoredRel]:
+        records = self._read(statement("relationships"), id=node_id,
+                             types=[t.value for t in types] if types else _ALL_TYPES,
+                             outgoing=direction in ("out", "both"), incoming=direction in ("in", "both"),
+                             limit=limit)
+        return [StoredRel(r["type"], r["src"], r["dst"], dict(r["props"])) for r in records]
+
+    def counts(self) -> Counts:
+        nodes = {r["label"]: r["n"] for r in self._read(statement("count_nodes"))}
+        rels = {r["type"]: r["n"] for r in self._read(statement("count_rels"))}
+        return Counts(nodes=nodes, rels=rels)
+
+    def _stream(self, query: str, batch: int, **params: object) -> Iterator[list[tuple]]:
+        # An auto-commit query streams lazily; a managed transaction would have to buffer it all.
+        with self._driver.session(database=self._database, default_access_mode=neo4j.READ_ACCESS) as session:
+            result = session.run(query, params)
+            while records := result.fetch(batch):
+                yield [tuple(r.values()) for r in records]
+
+    def scan_nodes(self, label: Label, attrs: Sequence[str], batch: int = 100_000) -> Iterator[list[tuple]]:
+        for rows in self._stream(statement("scan_nodes", label=label), batch, attrs=list(attrs)):
+            yield [(key, node_id, *values) for key, node_id, values in rows]
+
+    def scan_rels(self, rel_type: RelType, batch: int = 200_000) -> Iterator[list[tuple]]:
+        yield from self._stream(statement("scan_rels", rel_type=rel_type), batch)
