@@ -44,17 +44,15 @@ class _Writer(GraphWriter):
 
     def upsert_nodes(self, label: Label, rows: Sequence[NodeRow]) -> None:
         check_node_rows(label, rows, self.labels_of([r[0] for r in rows]))
-        query = statement("upsert_nodes", label=label)
         for i in range(0, len(rows), _UNWIND_BATCH):
             batch = [{"id": node_id, "name": name, "props": props} for node_id, name, props in rows[i:i + _UNWIND_BATCH]]
-            self._run(query, rows=batch)
+            self._run(statement("upsert_nodes", label=label), rows=batch)
 
     def upsert_rels(self, rel_type: RelType, rows: Sequence[RelRow]) -> None:
         check_rel_rows(rel_type, rows, self.labels_of([i for r in rows for i in (r[0], r[1])]))
-        query = statement("upsert_rels", rel_type=rel_type)
         for i in range(0, len(rows), _UNWIND_BATCH):
             batch = [{"src": s, "dst": d, "props": p} for s, d, p in rows[i:i + _UNWIND_BATCH]]
-            self._run(query, rows=batch)
+            self._run(statement("upsert_rels", rel_type=rel_type), rows=batch)
 
     def delete_node(self, node_id: str) -> bool:
         return self._run(statement("delete_node"), id=node_id)[0]["deleted"] > 0

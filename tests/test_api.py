@@ -1,0 +1,105 @@
+"""The HTTP API on a real embedded store loaded with the tiny market."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from graph_service.api.app import create_app
+from graph_service.service import GraphService
+from graph_service.settings import Settings
+from graph_service.stores.sqlite_store import SqliteStore
+from loaders.importer import load_directory
+
+
+@pytest.fixture
+def client(tiny_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
+    store = SqliteStore(tmp_path / "api.sqlite")
+    store.ensure_schema()
+    load_directory(store, tiny_dir, progress=False)
+    with TestClient(create_app(service=GraphService(store))) as c:
+        yield c
+
+
+def test_health_reports_store_kind_and_reachability(client: TestClient) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["store"] == "sqlite" and body["reachable"] is True
+    assert body["projection_nodes"] > 1000
+
+
+def test_app_opens_its_store_from_settings_at_start_up(tmp_path: Path) -> None:
+    settings = Settings(store="sqlite", sqlite_path=tmp_path / "fresh.sqlite")
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/api/v1/stats").json()["total_nodes"] == 0
+    assert (tmp_path / "fresh.sqlite").exists()
+
+
+def test_stats_counts_by_kind(client: TestClient) -> None:
+    body = client.get("/api/v1/stats").json()
+    assert body["nodes"]["Researcher"] == 500
+    assert body["total_relationships"] == sum(body["relationships"].values())
+
+
+def test_read_and_search(client: TestClient) -> None:
+    body = client.get("/api/v1/entities/I000001").json()
+    assert body == {"id": "I000001", "label": "Institution", "name": "四川大学", "properties": {"kind": "university"}}
+    found = client.get("/api/v1/entities", params={"q": "大学", "label": "Institution", "limit": 3}).json()
+    assert len(found) == 3 and all("大学" in e["name"] and e["label"] == "Institution" for e in found)
+    assert client.get("/api/v1/entities/nope").status_code == 404
+    assert client.get("/api/v1/entities", params={"q": "x", "label": "Planet"}).status_code == 422
+
+
+def test_create_validates_with_field_paths(client: TestClient) -> None:
+    r = client.post("/api/v1/entities/enterprises",
+                    json={"id": "E9", "name": "成都新芯科技有限公司", "tier": "大企业", "industry": "电子信息", "size": "small"})
+    assert r.status_code == 422
+    assert [e["loc"] for e in r.json()["detail"]] == [["body", "tier"]]
+    r = client.post("/api/v1/entities/enterprises",
+                    json={"id": "E9", "name": "成都新芯科技有限公司", "tier": "专精特新", "industry": "电子信息", "size": "small"})
+    assert r.status_code == 201 and r.json()["properties"]["tier"] == "专精特新"
+    assert client.post("/api/v1/entities/enterprises", json=r.json()["properties"] | {"id": "E9", "name": "x"}
+                       ).status_code == 409
+    assert client.post("/api/v1/entities/researchers", json={"id": "E9", "name": "x"}).status_code == 409
+
+
+def test_replace_and_delete(client: TestClient) -> None:
+    r = client.put("/api/v1/entities/researchers/R0000001", json={"id": "R0000001", "name": "新名字", "title": "教授"})
+    assert r.status_code == 200
+    assert client.get("/api/v1/entities/R0000001").json()["name"] == "新名字"
+    r = client.put("/api/v1/entities/researchers/R0000001", json={"id": "R0000002", "name": "x"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "id"]
+    assert client.delete("/api/v1/entities/R0000001").status_code == 204
+    assert client.get("/api/v1/entities/R0000001").status_code == 404
+    assert client.get("/api/v1/graph/neighbourhood/R0000001").status_code == 404
+    assert client.delete("/api/v1/entities/R0000001").status_code == 404
+
+
+def test_relationship_writes_show_in_the_neighbourhood(client: TestClient) -> None:
+    client.post("/api/v1/entities/researchers", json={"id": "R9", "name": "新人"})
+    r = client.put("/api/v1/relationships/CO_AUTHOR", json={"src": "R9", "dst": "R0000002", "weight": 2})
+    assert r.status_code == 200 and r.json() == {"type": "CO_AUTHOR", "src": "R0000002", "dst": "R9", "weight": 2.0}
+    nb = client.get("/api/v1/graph/neighbourhood/R9").json()
+    assert [n["id"] for n in nb["nodes"]] == ["R0000002"]
+    two = client.get("/api/v1/graph/neighbourhood/R9", params={"hops": 2, "types": "CO_AUTHOR"}).json()
+    assert len(two["nodes"]) > 1 and all(rel["type"] == "CO_AUTHOR" for rel in two["relationships"])
+    bad = client.put("/api/v1/relationships/AFFILIATED_WITH", json={"src": "R9", "dst": "R0000002"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "dst"]
+    assert client.put("/api/v1/relationships/CO_AUTHOR", json={"src": "R9", "dst": "ghost"}).status_code == 404
+    assert client.delete("/api/v1/relationships/CO_AUTHOR", params={"src": "R9", "dst": "R0000002"}).status_code == 204
+    assert client.get("/api/v1/graph/neighbourhood/R9").json()["nodes"] == []
+
+
+def test_neighbourhood_filters_and_limits(client: TestClient) -> None:
+    params = {"hops": 2, "types": "PARTY_TO", "direction": "out", "direction2": "in", "labels": "Researcher"}
+    body = client.get("/api/v1/graph/neighbourhood/E000001", params=params).json()
+    assert all(n["label"] == "Researcher" for n in body["nodes"])
+    small = client.get("/api/v1/graph/neighbourhood/RG0002", params={"limit": 2}).json()
+    assert len(small["nodes"]) == 2 and small["truncated"] is True
+
+
+def test_openapi_documents_every_kind(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/v1/entities/researchers" in paths and "/api/v1/relationships/PARTY_TO" in paths
