@@ -13,7 +13,7 @@ from graph_service.stores.base import GraphStore
 from graph_service.stores.sqlite_store import SqliteStore
 from loaders.generator import generate
 
-NEO4J_IMAGE = "neo4j:5.26-community"
+NEO4J_IMAGE = "neo4j:5.26.0-community"  # the same image as docker-compose.yml
 
 
 @pytest.fixture(scope="session")

@@ -60,6 +60,8 @@ class Projection:
         self.attrs = attrs
         self.vocab = vocab
         self.alive = np.ones(len(ids), dtype=bool)
+        self._all_alive = True  # lets queries skip the liveness filter until something is deleted
+        self._masks: dict[tuple, np.ndarray] = {}
         self.built_at = time.time()
         self._set_edges(edges)
 
@@ -106,11 +108,8 @@ class Projection:
         """All edges one hop out of `frontier`: (position in frontier, Neighbours), alive targets only."""
         parts = []
         for t in hop.types or TYPES:
-            ti = TYPES.index(t)
-            dirs = (True,) if t in UNDIRECTED or hop.direction == "out" else \
-                (False,) if hop.direction == "in" else (True, False)
-            for outgoing in dirs:
-                parts.append(self._step(frontier, t, ti, outgoing))
+            for outgoing in self._directions(t, hop.direction):
+                parts.append(self._step(frontier, t, TYPES.index(t), outgoing))
         pos = np.concatenate([p[0] for p in parts])
         nb = Neighbours(*(np.concatenate([p[k] for p in parts]) for k in range(1, 5)))
         keep = self.alive[nb.nodes]
@@ -125,16 +124,45 @@ class Projection:
                 ) -> tuple[np.ndarray, np.ndarray]:
         """Distinct nodes two typed hops away (not the start), with the number of paths to each."""
         start = self.idx(node_id)
-        _, mid = self.expand(np.array([start]), first)
-        _, far = self.expand(np.unique(mid.nodes), second, labels)
-        nodes, counts = np.unique(far.nodes, return_counts=True)
+        mid = np.unique(self._targets(np.array([start]), first))
+        far = self._targets(mid, second)
+        if labels is not None:
+            far = far[self.label_mask(labels)[self.labels[far]]]
+        nodes, counts = np.unique(far, return_counts=True)
         keep = nodes != start
         return nodes[keep], counts[keep]
 
+    def _targets(self, frontier: np.ndarray, hop: Hop) -> np.ndarray:
+        """Targets of every edge one hop out of `frontier` (with repeats), alive only: the lean path
+        of `expand` for traversals that need no edge details."""
+        parts = []
+        single = len(frontier) == 1 and frontier[0] < self.base_nodes
+        for t in hop.types or TYPES:
+            for outgoing in self._directions(t, hop.direction):
+                ov = self._overlay[t]
+                if (ov.added_out or ov.removed) or not single:
+                    parts.append(self._step(frontier, t, 0, outgoing)[1])
+                else:
+                    m = self.out[t] if outgoing else self.inc[t]
+                    i = frontier[0]
+                    parts.append(m.indices[m.indptr[i]:m.indptr[i + 1]])
+        nodes = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return nodes if self._all_alive else nodes[self.alive[nodes]]
+
+    @staticmethod
+    def _directions(t: RelType, direction: Direction) -> tuple[bool, ...]:
+        if t in UNDIRECTED or direction == "out":
+            return (True,)
+        return (False,) if direction == "in" else (True, False)
+
     def label_mask(self, labels: Iterable[Label]) -> np.ndarray:
-        mask = np.zeros(len(LABELS), dtype=bool)
-        for lab in labels:
-            mask[LABELS.index(Label(lab))] = True
+        key = tuple(labels)
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = np.zeros(len(LABELS), dtype=bool)
+            for lab in key:
+                mask[LABELS.index(Label(lab))] = True
+            self._masks[key] = mask
         return mask
 
     def _step(self, frontier: np.ndarray, t: RelType, ti: int, outgoing: bool):
@@ -150,7 +178,7 @@ class Projection:
         else:
             pos, nodes, weights = _EMPTY, _EMPTY, np.empty(0, dtype=np.float32)
         ov = self._overlay[t]
-        if len(ov):
+        if ov.added_out or ov.removed:
             pos, nodes, weights = self._apply_overlay(ov, frontier, pos, nodes, weights, outgoing,
                                                       t in UNDIRECTED)
         return pos, nodes, np.full(len(nodes), ti, dtype=np.int8), np.full(len(nodes), outgoing), weights
@@ -189,6 +217,7 @@ class Projection:
         return i
 
     def remove_node(self, node_id: str) -> None:
+        self._all_alive = False
         self.alive[self.idx(node_id)] = False  # its edges become unreachable: queries drop dead nodes
 
     def add_edge(self, t: RelType, src: str, dst: str, weight: float = 1.0) -> None:
