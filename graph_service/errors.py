@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 
 class TechMatchError(Exception):
     """Base of every error TechMatch raises on purpose."""
@@ -28,3 +30,6 @@ class InvalidInput(TechMatchError):
         where = ":".join(str(p) for p in (file, line) if p is not None)
         prefix = f"{where}: " if where else ""
         super().__init__(f"{prefix}{'field ' + repr(field) + ': ' if field else ''}{message}")
+
+    def __reduce__(self):  # keep file, line and field when sent from a reader process
+        return (partial(InvalidInput, file=self.file, line=self.line, field=self.field), (self.reason,))

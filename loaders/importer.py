@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import gc
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Empty, Queue
-from typing import TypeVar
 
 from pydantic import ValidationError
 from tqdm import tqdm
@@ -24,9 +21,10 @@ from graph_service.errors import InvalidInput, TechMatchError
 from graph_service.models import NODE_MODELS, REL_MODELS
 from graph_service.stores.base import GraphStore, GraphWriter
 from loaders.formats import ImportFile, count_rows, discover, read_rows
+from loaders.reader_process import in_child
 
 BATCH = 5000
-T = TypeVar("T")
+CHILD_READER_ROWS = 200_000  # below this, starting a reader process costs more than it saves
 
 
 @dataclass
@@ -83,39 +81,6 @@ def _validated_batches(files: list[ImportFile], on_reject: Callable[[Reject], No
             yield f, batch
 
 
-def _prefetched(items: Iterator[T], depth: int = 8) -> Iterator[T]:
-    """Run `items` in a background thread so parsing overlaps the store's writes
-    (SQLite and the Neo4j driver release the GIL while they work)."""
-    queue: Queue = Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if stop.is_set():
-                    return
-                queue.put(item)
-            queue.put(done)
-        except BaseException as e:  # handed to the consumer, which raises it
-            queue.put(e)
-
-    thread = threading.Thread(target=produce, daemon=True, name="load-reader")
-    thread.start()
-    try:
-        while (item := queue.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():  # unblock a producer waiting on a full queue
-            try:
-                queue.get_nowait()
-            except Empty:
-                thread.join(0.05)
-
-
 def _write_batch(writer: GraphWriter, f: ImportFile, batch: list[tuple[int, tuple, dict]],
                  on_reject: Callable[[Reject], None] | None) -> int:
     """Write a batch; a row the store refuses stops the load, or is dropped and the batch retried."""
@@ -151,8 +116,16 @@ def load_directory(store: GraphStore, directory: Path, *, skip_invalid: bool = F
         report = LoadReport()  # fresh on every attempt: the store may retry `work`
         on_reject = report.rejected.append if skip_invalid else None
         writer.expect_rows(total)
+        if total >= CHILD_READER_ROWS:
+            items = in_child(_validated_batches, files, skip_invalid)
+        else:
+            items = (("batch", b) for b in _validated_batches(files, on_reject))
         with tqdm(total=total, unit="rows", disable=not progress, dynamic_ncols=True) as bar:
-            for f, batch in _prefetched(_validated_batches(files, on_reject)):
+            for kind, item in items:
+                if kind == "reject":
+                    report.rejected.append(item)  # type: ignore[arg-type]
+                    continue
+                f, batch = item  # type: ignore[misc]
                 bar.set_description(f.path.name)
                 loaded = _write_batch(writer, f, batch, on_reject)
                 bar.update(len(batch))

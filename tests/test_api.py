@@ -103,3 +103,12 @@ def test_neighbourhood_filters_and_limits(client: TestClient) -> None:
 def test_openapi_documents_every_kind(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert "/api/v1/entities/researchers" in paths and "/api/v1/relationships/PARTY_TO" in paths
+
+
+def test_projection_rebuild_picks_up_out_of_band_loads(client: TestClient, tmp_path: Path) -> None:
+    service = client.app.state.service
+    service.store.write(lambda w: w.upsert_nodes("Researcher", [("R8", "旁路导入", {})]))
+    assert client.get("/api/v1/graph/neighbourhood/R8").status_code == 404  # not in the projection yet
+    body = client.post("/api/v1/graph/projection/rebuild").json()
+    assert body["nodes"] == client.get("/api/v1/stats").json()["total_nodes"]
+    assert client.get("/api/v1/graph/neighbourhood/R8").status_code == 200

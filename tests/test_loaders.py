@@ -9,7 +9,16 @@ import pytest
 
 from graph_service.errors import InvalidInput
 from graph_service.stores.sqlite_store import SqliteStore
+import loaders.importer
 from loaders.importer import load_directory
+
+
+@pytest.fixture(params=["inline", "child process"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Big loads parse in a child process; run the error paths through both readers."""
+    if request.param == "child process":
+        monkeypatch.setattr(loaders.importer, "CHILD_READER_ROWS", 0)
+    return request.param
 
 
 def _fresh(tmp_path: Path, name: str = "s.sqlite") -> SqliteStore:
@@ -42,7 +51,7 @@ def test_load_reports_every_row_and_matches_the_manifest(tiny_dir: Path, tmp_pat
     assert report.rows_per_second > 0
 
 
-def test_reloading_changes_nothing(tiny_dir: Path, tmp_path: Path) -> None:
+def test_reloading_changes_nothing(tiny_dir: Path, tmp_path: Path, reader: str) -> None:
     store = _fresh(tmp_path)
     load_directory(store, tiny_dir, progress=False)
     before = _snapshot(store)
@@ -59,7 +68,7 @@ def test_reloading_changes_nothing(tiny_dir: Path, tmp_path: Path) -> None:
     ("expert_in.csv", "R0000001,I000001,1.0", "dst", "cannot end at a Institution"),
 ])
 def test_a_bad_row_stops_the_load_naming_file_line_field_and_leaves_the_store_as_it_was(
-        tiny_copy: Path, tmp_path: Path, file: str, row: str, field: str | None, reason: str) -> None:
+        tiny_copy: Path, tmp_path: Path, file: str, row: str, field: str | None, reason: str, reader: str) -> None:
     store = _fresh(tmp_path)
     store.write(lambda w: w.upsert_nodes("Field", [("F99", "旧领域", {"level": 1})]))  # committed earlier
     before = _snapshot(store)
@@ -99,7 +108,8 @@ def test_jsonl_files_load_and_bad_json_is_located(tmp_path: Path) -> None:
         load_directory(store, data, progress=False)
 
 
-def test_skip_invalid_loads_the_good_rows_and_writes_the_rejected(tiny_copy: Path, tmp_path: Path) -> None:
+def test_skip_invalid_loads_the_good_rows_and_writes_the_rejected(tiny_copy: Path, tmp_path: Path,
+                                                                  reader: str) -> None:
     bad_tier = _append(tiny_copy / "enterprises.csv", "E999999,坏企业,不存在的等级,电子信息,small,2020")
     bad_edge = _append(tiny_copy / "affiliated_with.csv", "R0000001,I999999,2001,true")
     store = _fresh(tmp_path)

@@ -52,3 +52,9 @@ class Neighbourhood(BaseModel):
     nodes: list[EntityRef]
     relationships: list[Relationship]
     truncated: bool = Field(description="more nodes were reached than `limit`")
+
+
+class ProjectionInfo(BaseModel):
+    nodes: int
+    relationships: int
+    built_at: float = Field(description="Unix time of the build")

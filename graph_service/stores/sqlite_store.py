@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS rels (
 """
 _REVERSE_INDEX = "CREATE INDEX IF NOT EXISTS rels_by_dst ON rels(type, dst, src)"
 _BULK_ROWS = 200_000
+_CACHE = -262144  # KiB: 256 MiB page cache
+_BULK_CACHE = -2097152  # 2 GiB while a bulk load runs
+_SCAN_CACHE = -8192  # 8 MiB for one-pass scans
 _IN_CHUNK = 900  # ids per IN (...) list, under SQLite's oldest variable limit
 _ALL_TYPES = tuple(RelType)
 _WEIGHTED = frozenset(t for t, m in REL_MODELS.items() if "weight" in m.model_fields)
@@ -86,11 +89,13 @@ class _Writer(GraphWriter):
         # rebuild it once at the end, inside the same transaction (DDL is transactional in SQLite).
         if rows >= _BULK_ROWS and not self._rebuild_index:
             self._conn.execute("DROP INDEX IF EXISTS rels_by_dst")
+            self._conn.execute(f"PRAGMA cache_size = {_BULK_CACHE}")  # fewer spills of hot pages to the WAL
             self._rebuild_index = True
 
     def finish(self) -> None:
         if self._rebuild_index:
             self._conn.execute(_REVERSE_INDEX)
+            self._conn.execute(f"PRAGMA cache_size = {_CACHE}")
             self._rebuild_index = False
 
     def labels_of(self, ids: Sequence[str]) -> dict[str, str]:
@@ -167,7 +172,7 @@ class SqliteStore(GraphStore):
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")  # a commit survives power loss, not just a crash
             conn.execute("PRAGMA foreign_keys = OFF")
-            conn.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache for bulk loads and scans
+            conn.execute(f"PRAGMA cache_size = {_CACHE}")
             self._local.conn = conn
         return conn
 
@@ -198,6 +203,7 @@ class SqliteStore(GraphStore):
                 writer.finish()
             except BaseException:
                 conn.execute("ROLLBACK")
+                conn.execute(f"PRAGMA cache_size = {_CACHE}")  # a bulk load may have raised it
                 raise
             conn.execute("COMMIT")
         return result
@@ -253,18 +259,23 @@ class SqliteStore(GraphStore):
     def scan_nodes(self, label: Label, attrs: Sequence[str], batch: int = 100_000) -> Iterator[list[tuple]]:
         # attribute names come from schema.PROJECTED_ATTRS, a whitelist; json paths are parameters
         cols = "".join(", json_extract(props, ?)" for _ in attrs)
-        cur = self._conn().execute(f"SELECT k, id{cols} FROM nodes WHERE label = ? ORDER BY k",
-                                   (*(f"$.{a}" for a in attrs), str(label)))
-        yield from _batches(cur, batch)
+        yield from self._scan(f"SELECT k, id{cols} FROM nodes WHERE label = ? ORDER BY k",
+                              (*(f"$.{a}" for a in attrs), str(label)), batch)
 
     def scan_rels(self, rel_type: RelType, batch: int = 200_000) -> Iterator[list[tuple]]:
-        cur = self._conn().execute("SELECT src, dst, weight FROM rels WHERE type = ?", (str(rel_type),))
-        yield from _batches(cur, batch)
+        yield from self._scan("SELECT src, dst, weight FROM rels WHERE type = ?", (str(rel_type),), batch)
 
-
-def _batches(cur: sqlite3.Cursor, size: int) -> Iterator[list[tuple]]:
-    while rows := cur.fetchmany(size):
-        yield rows
+    def _scan(self, sql: str, args: tuple, batch: int) -> Iterator[list[tuple]]:
+        # A connection of its own with a small page cache: a full scan would otherwise leave the
+        # shared connection's 256 MiB cache full of pages nobody reads again (a projection's peak).
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            conn.execute(f"PRAGMA cache_size = {_SCAN_CACHE}")
+            cur = conn.execute(sql, args)
+            while rows := cur.fetchmany(batch):
+                yield rows
+        finally:
+            conn.close()
 
 
 def _node(row: tuple) -> StoredNode:

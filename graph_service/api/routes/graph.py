@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from graph_service.api.deps import ServiceDep
-from graph_service.api.schemas import EntityRef, Neighbourhood, Relationship
+from graph_service.api.schemas import EntityRef, Neighbourhood, ProjectionInfo, Relationship
 from graph_service.projection import Hop
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import StoredNode
@@ -39,3 +39,11 @@ def neighbourhood(
         center=_ref(result.center), nodes=[_ref(n) for n in result.nodes],
         relationships=[Relationship(type=e.type, src=e.src, dst=e.dst, weight=e.weight) for e in result.edges],
         truncated=result.truncated)
+
+
+@router.post("/projection/rebuild", response_model=ProjectionInfo,
+             summary="Rebuild the in-memory projection from the store (after out-of-band loads)")
+def rebuild(service: ServiceDep) -> ProjectionInfo:
+    p = service.rebuild_projection()
+    return ProjectionInfo(nodes=p.node_count, relationships=sum(p.edge_count(t) for t in RelType),
+                          built_at=p.built_at)
