@@ -51,7 +51,8 @@ def neo4j_server() -> Iterator[tuple[str, str, str]]:
 
         docker.from_env().ping()
     except Exception as e:  # no engine: docker client answers, the daemon does not
-        pytest.skip(f"Neo4j contract tests need NEO4J_URI or a Docker engine for testcontainers ({e.__class__.__name__})")
+        pytest.skip("Neo4j contract tests need NEO4J_URI or a Docker engine for testcontainers "
+                    f"({e.__class__.__name__})")
     from testcontainers.neo4j import Neo4jContainer
 
     with Neo4jContainer(NEO4J_IMAGE, password="techmatch-dev") as container:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+import loaders.importer
 from graph_service.errors import InvalidInput
 from graph_service.stores.sqlite_store import SqliteStore
-import loaders.importer
 from loaders.importer import load_directory
 
 

@@ -125,8 +125,10 @@ class Projection:
                 ) -> tuple[np.ndarray, np.ndarray]:
         """Distinct nodes two typed hops away (not the start), with the number of paths to each."""
         start = self.idx(node_id)
-        mid = np.unique(self._targets(np.array([start]), first))
-        far = self._targets(mid, second)
+        first_hop = self._targets(np.array([start]), first)
+        if len(first_hop) == 0:
+            return _EMPTY, _EMPTY
+        far = self._targets(np.unique(first_hop), second)
         if labels is not None:
             far = far[self.label_mask(labels)[self.labels[far]]]
         nodes, counts = np.unique(far, return_counts=True)
@@ -261,7 +263,8 @@ class Projection:
             extra = [(a, b, x) for a, row in ov.added_out.items() for b, x in row.items()
                      if (t not in UNDIRECTED or a < b) and self.alive[a] and self.alive[b]]
             ea, eb, ew = (np.array(c) for c in zip(*extra)) if extra else (_EMPTY, _EMPTY, np.empty(0))
-            edges[t] = (np.concatenate([src[keep], ea]).astype(np.int64), np.concatenate([dst[keep], eb]).astype(np.int64),
+            edges[t] = (np.concatenate([src[keep], ea]).astype(np.int64),
+                        np.concatenate([dst[keep], eb]).astype(np.int64),
                         np.concatenate([w[keep], ew]).astype(np.float32))
         self._set_edges(edges)
 

@@ -17,7 +17,16 @@ from neo4j.exceptions import ConstraintError, DriverError, Neo4jError, ServiceUn
 from graph_service.errors import Conflict, StoreUnavailable
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import (
-    Counts, Direction, GraphStore, GraphWriter, NodeRow, RelRow, StoredNode, StoredRel, T, check_node_rows,
+    Counts,
+    Direction,
+    GraphStore,
+    GraphWriter,
+    NodeRow,
+    RelRow,
+    StoredNode,
+    StoredRel,
+    T,
+    check_node_rows,
     check_rel_rows,
 )
 from graph_service.stores.cypher import statement
@@ -45,7 +54,8 @@ class _Writer(GraphWriter):
     def upsert_nodes(self, label: Label, rows: Sequence[NodeRow]) -> None:
         check_node_rows(label, rows, self.labels_of([r[0] for r in rows]))
         for i in range(0, len(rows), _UNWIND_BATCH):
-            batch = [{"id": node_id, "name": name, "props": props} for node_id, name, props in rows[i:i + _UNWIND_BATCH]]
+            batch = [{"id": node_id, "name": name, "props": props}
+                     for node_id, name, props in rows[i:i + _UNWIND_BATCH]]
             self._run(statement("upsert_nodes", label=label), rows=batch)
 
     def upsert_rels(self, rel_type: RelType, rows: Sequence[RelRow]) -> None:

@@ -18,7 +18,16 @@ from graph_service.errors import StoreUnavailable
 from graph_service.models import REL_MODELS
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import (
-    Counts, Direction, GraphStore, GraphWriter, NodeRow, RelRow, StoredNode, StoredRel, T, check_node_rows,
+    Counts,
+    Direction,
+    GraphStore,
+    GraphWriter,
+    NodeRow,
+    RelRow,
+    StoredNode,
+    StoredRel,
+    T,
+    check_node_rows,
     check_rel_rows,
 )
 

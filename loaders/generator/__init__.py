@@ -99,6 +99,12 @@ def generate(tier: str, out: Path, seed: int = 7) -> dict[str, int]:
     return rows
 
 
+def _field_rows(src_ids: list[str], field_lists: list[list[int]], fid: list[str], secondary) -> Iterable[tuple]:
+    """(src, field, weight) rows: the first field of each list is primary (1.0), the k-th gets secondary(k)."""
+    return ((src_ids[i], fid[f], 1.0 if k == 0 else secondary(k))
+            for i, fs in enumerate(field_lists) for k, f in enumerate(fs))
+
+
 def _write_relationships(w, rng, fields, regions, a, coauthors, needs, offers, deals, ids, actor_id) -> None:
     fid, rid, iid, eid, pid = ids["F"], ids["RG"], ids["I"], ids["E"], ids["R"]
     w("subfield_of", ["src", "dst"], ((fid[i], fid[p]) for i, p in enumerate(fields.parent) if p >= 0))
@@ -106,21 +112,17 @@ def _write_relationships(w, rng, fields, regions, a, coauthors, needs, offers, d
     w("member_of", ["src", "dst"], ((rid[r], regions.circle_ids[c]) for r, c in regions.members))
     w("affiliated_with", ["src", "dst", "since", "primary"],
       ((pid[r], iid[a.res_inst[r]], 2000 + int(r * 7919 % 25), "true") for r in range(len(pid))))
-    w("expert_in", ["src", "dst", "weight"],
-      ((pid[r], fid[f], 1.0 if k == 0 else round(0.3 + 0.6 / (k + 1), 2))
-       for r, fs in enumerate(a.res_fields) for k, f in enumerate(fs)))
-    w("active_in", ["src", "dst", "weight"],
-      [*((eid[e], fid[f], 1.0 if k == 0 else 0.6) for e, fs in enumerate(a.ent_fields) for k, f in enumerate(fs)),
-       *((iid[i], fid[f], 1.0 if k == 0 else 0.6) for i, fs in enumerate(a.inst_fields) for k, f in enumerate(fs))])
-    w("located_in", ["src", "dst"],
-      [*((pid[r], rid[g]) for r, g in enumerate(a.res_region)), *((iid[i], rid[g]) for i, g in enumerate(a.inst_region)),
-       *((eid[e], rid[g]) for e, g in enumerate(a.ent_region))])
-    w("posted", ["src", "dst"],
-      [*((eid[e], ids["N"][i]) for i, e in enumerate(needs["ent"])),
-       *(((pid if r else iid)[p], ids["O"][i]) for i, (r, p) in enumerate(zip(offers["by_researcher"], offers["poster"])))])
-    w("about", ["src", "dst", "weight"],
-      [*((ids["N"][i], fid[f], 1.0 if k == 0 else 0.5) for i, fs in enumerate(needs["fields"]) for k, f in enumerate(fs)),
-       *((ids["O"][i], fid[f], 1.0 if k == 0 else 0.5) for i, fs in enumerate(offers["fields"]) for k, f in enumerate(fs))])
+    w("expert_in", ["src", "dst", "weight"], _field_rows(pid, a.res_fields, fid, lambda k: round(0.3 + 0.6 / k, 2)))
+    w("active_in", ["src", "dst", "weight"], [*_field_rows(eid, a.ent_fields, fid, lambda k: 0.6),
+                                              *_field_rows(iid, a.inst_fields, fid, lambda k: 0.6)])
+    w("located_in", ["src", "dst"], [*((pid[r], rid[g]) for r, g in enumerate(a.res_region)),
+                                     *((iid[i], rid[g]) for i, g in enumerate(a.inst_region)),
+                                     *((eid[e], rid[g]) for e, g in enumerate(a.ent_region))])
+    offer_posters = ((pid if r else iid)[p] for r, p in zip(offers["by_researcher"], offers["poster"]))
+    w("posted", ["src", "dst"], [*((eid[e], ids["N"][i]) for i, e in enumerate(needs["ent"])),
+                                 *((poster, ids["O"][i]) for i, poster in enumerate(offer_posters))])
+    w("about", ["src", "dst", "weight"], [*_field_rows(ids["N"], needs["fields"], fid, lambda k: 0.5),
+                                          *_field_rows(ids["O"], offers["fields"], fid, lambda k: 0.5)])
     w("party_to", ["src", "dst", "role"], ((actor_id[kind][x], ids["D"][d], role)
                                            for d, parties in enumerate(deals["parties"])
                                            for kind, x, role in dict.fromkeys(parties)))
