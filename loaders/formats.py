@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from graph_service.errors import InvalidInput
 from graph_service.models import NODE_MODELS, REL_MODELS
 from graph_service.schema import PLURALS, Label, RelType
@@ -66,7 +68,7 @@ def count_rows(path: Path) -> int:
     return max(0, lines - (path.suffix == ".csv"))
 
 
-def _list_fields(model: type) -> frozenset[str]:
+def _list_fields(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(name for name, info in model.model_fields.items()
                      if typing.get_origin(info.annotation) is list)
 
@@ -110,9 +112,9 @@ def _read_csv(path: Path, list_fields: frozenset[str]) -> Iterator[tuple[int, di
                 if not cells:
                     continue
                 raise InvalidInput(f"{len(cells)} cells where the header has {width}", file=str(path), line=n)
-            row = dict(zip(header, cells))
+            row: dict[str, object] = dict(zip(header, cells))
             if "" in cells:
                 row = {k: v for k, v in row.items() if v != ""}
             for key in list_fields.intersection(row):
-                row[key] = row[key].split(LIST_SEPARATOR)
+                row[key] = str(row[key]).split(LIST_SEPARATOR)
             yield n, row

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from pydantic import ValidationError
 from tqdm import tqdm
@@ -125,7 +126,7 @@ def load_directory(store: GraphStore, directory: Path, *, skip_invalid: bool = F
                 if kind == "reject":
                     report.rejected.append(item)  # type: ignore[arg-type]
                     continue
-                f, batch = item  # type: ignore[misc]
+                f, batch = cast(tuple[ImportFile, list[tuple[int, tuple, dict]]], item)
                 bar.set_description(f.path.name)
                 loaded = _write_batch(writer, f, batch, on_reject)
                 bar.update(len(batch))

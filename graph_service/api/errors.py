@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from graph_service.errors import Conflict, InvalidInput, NotFound, StoreUnavailable
 
-_STATUS = {NotFound: 404, Conflict: 409, StoreUnavailable: 503}
+_STATUS: dict[type[Exception], int] = {NotFound: 404, Conflict: 409, StoreUnavailable: 503}
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -18,7 +18,8 @@ def statements(directory: Path = CYPHER_DIR) -> dict[str, str]:
     """name -> statement text, from every `// name: X` block in the directory's .cypher files."""
     found: dict[str, str] = {}
     for path in sorted(directory.glob("*.cypher")):
-        name, lines = None, []
+        name: str | None = None
+        lines: list[str] = []
         for line in [*path.read_text(encoding="utf-8").splitlines(), "// name: _end"]:
             match = _NAME.match(line.strip())
             if match:

@@ -36,9 +36,10 @@ def _write_routes(plural: str, label: Label, model: type[Node]) -> None:
         return Entity.of(service.put_node(label, body, create_only=True))
 
     def replace(node_id: str, body: model, service: ServiceDep) -> Entity:  # type: ignore[valid-type]
-        if body.id != node_id:
-            raise InvalidInput(f"body id {body.id!r} differs from the id in the path {node_id!r}", field="id")
-        return Entity.of(service.put_node(label, body, create_only=False))
+        node: Node = body
+        if node.id != node_id:
+            raise InvalidInput(f"body id {node.id!r} differs from the id in the path {node_id!r}", field="id")
+        return Entity.of(service.put_node(label, node, create_only=False))
 
     router.add_api_route(f"/{plural}", create, methods=["POST"], response_model=Entity,
                          status_code=status.HTTP_201_CREATED, summary=f"Create a {label}",
