@@ -59,31 +59,32 @@ class GraphService:
 
     def neighbourhood(self, node_id: str, hops: list[Hop], labels: list[Label] | None,
                       limit: int) -> Neighbourhood:
-        """Nodes and edges reached by 1 or 2 typed hops; `labels` filters the last hop's nodes."""
+        """Nodes and edges reached by 1 or 2 typed hops; `labels` filters the last hop's nodes.
+        At most `limit` nodes (nearest hop first, then by index); edges only among those kept."""
         p = self.projection
         center = self.get(node_id)
-        frontier = np.array([p.idx(node_id)])
+        start = p.idx(node_id)
+        kept = np.array([start])
+        frontier = kept
         edges: dict[tuple, Edge] = {}
-        reached: list[int] = []
+        truncated = False
         for depth, hop in enumerate(hops):
-            last = depth == len(hops) - 1
-            pos, nb = p.expand(frontier, hop, labels if last else None)
-            for k in range(len(nb.nodes)):
+            pos, nb = p.expand(frontier, hop, labels if depth == len(hops) - 1 else None)
+            new = np.setdiff1d(nb.nodes, kept)
+            if len(kept) - 1 + len(new) > limit:  # a hub: cut before building edge objects
+                new, truncated = new[: limit - len(kept) + 1], True
+            kept = np.concatenate([kept, new])
+            for k in np.flatnonzero(np.isin(nb.nodes, kept)).tolist():
                 a, b = int(frontier[pos[k]]), int(nb.nodes[k])
                 s, d = (a, b) if nb.outgoing[k] else (b, a)
                 if TYPES[nb.types[k]] in UNDIRECTED and p.ids[s] > p.ids[d]:
                     s, d = d, s  # one edge per pair, as stored
                 edges.setdefault((int(nb.types[k]), s, d), Edge(TYPES[nb.types[k]], p.ids[s], p.ids[d],
                                                                 float(nb.weights[k])))
-            frontier = np.unique(nb.nodes)
-            reached.extend(frontier.tolist())
-        ordered = list(dict.fromkeys(i for i in reached if i != p.index[node_id]))
-        truncated = len(ordered) > limit
-        keep = set(ordered[:limit]) | {p.index[node_id]}
-        kept_edges = [e for (_, s, d), e in edges.items() if s in keep and d in keep]
-        found = self.store.get_nodes([p.ids[i] for i in ordered[:limit]])
-        return Neighbourhood(center, [found[p.ids[i]] for i in ordered[:limit] if p.ids[i] in found],
-                             kept_edges, truncated)
+            frontier = new
+        found = self.store.get_nodes([p.ids[i] for i in kept[1:].tolist()])
+        nodes = [found[p.ids[i]] for i in kept[1:].tolist() if p.ids[i] in found]
+        return Neighbourhood(center, nodes, list(edges.values()), truncated)
 
     # --- writes ----------------------------------------------------------------------------------
     def put_node(self, label: Label, node: Node, *, create_only: bool) -> StoredNode:

@@ -21,6 +21,7 @@ from graph_service.stores.base import Direction
 LABELS: tuple[Label, ...] = tuple(Label)
 TYPES: tuple[RelType, ...] = tuple(RelType)
 _EMPTY = np.empty(0, dtype=np.int64)
+_FILL = {"labels": -1, "alive": True}  # value of a new row (attributes: -1 = missing)
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Projection:
         self.attrs = attrs
         self.vocab = vocab
         self.alive = np.ones(len(ids), dtype=bool)
+        self._buffers = {"labels": self.labels, "alive": self.alive, **self.attrs}
         self._all_alive = True  # lets queries skip the liveness filter until something is deleted
         self._masks: dict[tuple, np.ndarray] = {}
         self.built_at = time.time()
@@ -214,14 +216,25 @@ class Projection:
             i = len(self.ids)
             self.ids.append(node_id)
             self.index[node_id] = i
-            self.labels = np.append(self.labels, np.int8(LABELS.index(label)))
-            self.alive = np.append(self.alive, True)
-            for name, arr in self.attrs.items():
-                self.attrs[name] = np.append(arr, arr.dtype.type(-1))
+            self._append_row(LABELS.index(label))
         for name, value in (attrs or {}).items():
             if name in self.attrs:
                 self.attrs[name][i] = encode_attr(self.vocab, name, value)
         return i
+
+    def _append_row(self, label_code: int) -> None:
+        """Grow the node arrays by one row; they are views of buffers that double when full, so a
+        service adding nodes one by one copies the arrays only log(n) times."""
+        n = len(self.ids)
+        if n > len(self._buffers["labels"]):
+            for name, buf in self._buffers.items():
+                grown = np.full(2 * n, _FILL[name] if name in _FILL else -1, dtype=buf.dtype)
+                grown[: len(buf)] = buf
+                self._buffers[name] = grown
+        for name, buf in self._buffers.items():
+            buf[n - 1] = label_code if name == "labels" else _FILL.get(name, -1)
+        self.labels, self.alive = self._buffers["labels"][:n], self._buffers["alive"][:n]
+        self.attrs = {name: self._buffers[name][:n] for name in self.attrs}
 
     def remove_node(self, node_id: str) -> None:
         self._all_alive = False
