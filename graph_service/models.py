@@ -21,9 +21,10 @@ ENTERPRISE_TIERS = ("科技型中小企业", "高新技术企业", "专精特新
 
 
 def _plain(values: dict, skip: tuple[str, str]) -> dict:
-    # model_dump(mode="json") is 3x slower; our fields are str, numbers, bools, lists of str and dates
+    # model_dump(mode="json") is 3x slower; our fields are str, numbers, bools, lists of str and dates.
+    # Absent values (None, []) are left out, so both stores hold the same properties.
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()
-            if v is not None and k not in skip}
+            if v is not None and v != [] and k not in skip}
 
 
 class Node(BaseModel):

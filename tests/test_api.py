@@ -111,3 +111,11 @@ def test_projection_rebuild_picks_up_out_of_band_loads(client: TestClient, tmp_p
     body = client.post("/api/v1/graph/projection/rebuild").json()
     assert body["nodes"] == client.get("/api/v1/stats").json()["total_nodes"]
     assert client.get("/api/v1/graph/neighbourhood/R8").status_code == 200
+
+
+def test_relationships_of_an_entity_with_properties(client: TestClient) -> None:
+    rels = client.get("/api/v1/entities/R0000001/relationships", params={"types": "AFFILIATED_WITH"}).json()
+    assert len(rels) == 1 and rels[0]["src"] == "R0000001" and rels[0]["properties"]["primary"] is True
+    everything = client.get("/api/v1/entities/R0000001/relationships").json()
+    assert {r["type"] for r in everything} >= {"AFFILIATED_WITH", "EXPERT_IN", "LOCATED_IN"}
+    assert client.get("/api/v1/entities/nope/relationships").status_code == 404

@@ -47,6 +47,13 @@ class Relationship(BaseModel):
     weight: float
 
 
+class RelationshipOut(BaseModel):
+    type: str
+    src: str
+    dst: str
+    properties: dict
+
+
 class Neighbourhood(BaseModel):
     center: EntityRef
     nodes: list[EntityRef]

@@ -54,6 +54,7 @@ _BULK_ROWS = 200_000
 _CACHE = -262144  # KiB: 256 MiB page cache
 _BULK_CACHE = -2097152  # 2 GiB while a bulk load runs
 _SCAN_CACHE = -8192  # 8 MiB for one-pass scans
+_BYTES_PER_ROW = 100  # file bytes per loaded row, measured on the city and province tiers
 _IN_CHUNK = 900  # ids per IN (...) list, under SQLite's oldest variable limit
 _ALL_TYPES = tuple(RelType)
 _WEIGHTED = frozenset(t for t, m in REL_MODELS.items() if "weight" in m.model_fields)
@@ -96,7 +97,10 @@ class _Writer(GraphWriter):
     def expect_rows(self, rows: int) -> None:
         # Maintaining the reverse index row by row halves insert speed; for a bulk load drop it and
         # rebuild it once at the end, inside the same transaction (DDL is transactional in SQLite).
-        if rows >= _BULK_ROWS and not self._rebuild_index:
+        db_bytes = self._conn.execute("PRAGMA page_count").fetchone()[0] * \
+            self._conn.execute("PRAGMA page_size").fetchone()[0]
+        # ...unless the store is already much bigger than the load: rebuilding would cost more
+        if rows >= _BULK_ROWS and rows * _BYTES_PER_ROW >= db_bytes // 2 and not self._rebuild_index:
             self._conn.execute("DROP INDEX IF EXISTS rels_by_dst")
             self._conn.execute(f"PRAGMA cache_size = {_BULK_CACHE}")  # fewer spills of hot pages to the WAL
             self._rebuild_index = True

@@ -1,15 +1,15 @@
 """Entities: read, search by name, create / replace / delete. Write routes are generated per kind so
 each has its own typed, documented body and FastAPI's 422 errors carry field paths."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
 from graph_service.api.deps import ServiceDep
-from graph_service.api.schemas import Entity
+from graph_service.api.schemas import Entity, RelationshipOut
 from graph_service.errors import InvalidInput
 from graph_service.models import NODE_MODELS, Node
-from graph_service.schema import PLURALS, Label
+from graph_service.schema import PLURALS, Label, RelType
 
 router = APIRouter(prefix="/api/v1/entities", tags=["entities"])
 
@@ -23,6 +23,16 @@ def search(service: ServiceDep, q: Annotated[str, Query(min_length=1, max_length
 @router.get("/{node_id}", response_model=Entity, summary="Read one entity by id")
 def read(node_id: str, service: ServiceDep) -> Entity:
     return Entity.of(service.get(node_id))
+
+
+@router.get("/{node_id}/relationships", response_model=list[RelationshipOut],
+            summary="Relationships of an entity with their properties (from the system of record)")
+def relationships(node_id: str, service: ServiceDep, types: Annotated[list[RelType] | None, Query()] = None,
+                  direction: Literal["out", "in", "both"] = "both",
+                  limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[RelationshipOut]:
+    service.get(node_id)  # 404 for an unknown id rather than an empty list
+    rels = service.store.relationships(node_id, types, direction, limit)
+    return [RelationshipOut(type=r.type, src=r.src, dst=r.dst, properties=r.props) for r in rels]
 
 
 @router.delete("/{node_id}", status_code=status.HTTP_204_NO_CONTENT,
