@@ -87,7 +87,8 @@ class GraphReader(ABC):
     @abstractmethod
     def relationships(self, node_id: str, types: Sequence[RelType] | None = None,
                       direction: Direction = "both", limit: int = 1000) -> list[StoredRel]:
-        """Relationships touching a node, in a stable order."""
+        """Relationships touching a node, grouped by type; the order within a type is stable but the
+        backend's own (insertion order in SQLite, ids in Neo4j)."""
 
     @abstractmethod
     def counts(self) -> Counts: ...
