@@ -1,0 +1,1 @@
+"""Link prediction: vectorised heuristics, pair features, a learned scorer, and ranking metrics."""
