@@ -69,6 +69,21 @@ def load(directory: Path, skip_invalid: bool, rejects: Path, quiet: bool) -> Non
 
 
 @main.command()
+@click.option("--edgelist", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="co-authorship edge list in SNAP format (a pair of integer ids a line)")
+@click.option("--seed", type=int, default=0, show_default=True, help="seed of the 10% holdout and the negatives")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of a table")
+def evaluate(edgelist: Path, seed: int, as_json: bool) -> None:
+    """Collaborator link prediction on an edge list: the model against networkx's heuristics."""
+    import json
+
+    from graph_service.linkpred.evaluate import evaluate_edgelist, format_report
+
+    report = evaluate_edgelist(edgelist, seed=seed)
+    click.echo(json.dumps(report) if as_json else format_report(report))
+
+
+@main.command()
 def stats() -> None:
     """Print counts per kind of node and relationship."""
     with open_store(get_settings()) as store:

@@ -47,8 +47,8 @@ def read_edgelist(path: Path) -> EdgeList:
     if not src:
         raise InvalidInput("no edges: no line starts with two integer ids", file=str(path))
     ids, dense = np.unique(np.array(src + dst, dtype=np.int64), return_inverse=True)
-    a, b = dense[: len(src)], dense[len(src):]
-    pairs = np.unique(np.minimum(a, b) * len(ids) + np.maximum(a, b))
+    first, second = dense[: len(src)], dense[len(src):]
+    pairs = np.unique(np.minimum(first, second) * len(ids) + np.maximum(first, second))
     return EdgeList(ids, pairs // len(ids), pairs % len(ids))
 
 

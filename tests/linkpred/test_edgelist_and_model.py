@@ -1,0 +1,77 @@
+"""SNAP edge lists, the seeded holdout (no leakage), the learned scorer and `techmatch evaluate`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from graph_service.cli import main
+from graph_service.errors import InvalidInput
+from graph_service.linkpred.edgelist import holdout_split, read_edgelist
+from graph_service.linkpred.model import LinkModel
+
+
+def test_snap_lines_directions_and_self_loops(tmp_path: Path) -> None:
+    f = tmp_path / "g.txt"
+    f.write_text("https://snap.stanford.edu/x.html\n# FromNodeId\tToNodeId\n10\t20\n20\t10\n20 30 extra\n"
+                 "30\t30\nnode\t40\n\n40\n7\t10\n")
+    e = read_edgelist(f)
+    assert e.node_ids.tolist() == [7, 10, 20, 30]
+    pairs = {(int(e.node_ids[a]), int(e.node_ids[b])) for a, b in zip(e.u, e.v)}
+    assert pairs == {(10, 20), (20, 30), (7, 10)}
+    (tmp_path / "empty.txt").write_text("# nothing\n")
+    with pytest.raises(InvalidInput, match="no edges"):
+        read_edgelist(tmp_path / "empty.txt")
+
+
+@pytest.fixture(scope="module")
+def edgelist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    g = nx.powerlaw_cluster_graph(600, 4, 0.5, seed=3)
+    path = tmp_path_factory.mktemp("snap") / "g.txt"
+    path.write_text("".join(f"{a}\t{b}\n{b}\t{a}\n" for a, b in g.edges()))
+    return path
+
+
+def test_holdout_is_seeded_and_keeps_test_edges_out_of_training(edgelist: Path) -> None:
+    e = read_edgelist(edgelist)
+    s, again = holdout_split(e, 0.1, seed=4), holdout_split(e, 0.1, seed=4)
+    assert np.array_equal(s.test_u, again.test_u) and np.array_equal(s.test_v, again.test_v)
+    assert not np.array_equal(s.test_u, holdout_split(e, 0.1, seed=5).test_u)
+    n_test = len(e.u) - int(s.train.sum())
+    assert n_test == round(0.1 * len(e.u)) and s.test_label.sum() == n_test == (s.test_label == 0).sum()
+    train = e.adjacency(s.train)
+    positives = s.test_label == 1
+    assert train[s.test_u[positives], s.test_v[positives]].sum() == 0  # held out: not in training
+    every = {(a, b) for a, b in zip(e.u.tolist(), e.v.tolist())}
+    assert not {(a, b) for a, b in zip(s.test_u[~positives].tolist(), s.test_v[~positives].tolist())} & every
+
+
+def test_model_learns_only_from_visible_edges_and_round_trips(edgelist: Path, tmp_path: Path) -> None:
+    e = read_edgelist(edgelist)
+    s = holdout_split(e, 0.1, seed=0)
+    model = LinkModel(seed=0).fit(e, s.train)
+    assert model.meta["graph_edges"] == int(s.train.sum())
+    adj = e.adjacency(s.train)
+    scores = model.score(adj, s.test_u, s.test_v)
+    assert scores[s.test_label == 1].mean() > scores[s.test_label == 0].mean()
+    model.save(tmp_path / "m.json")
+    assert np.allclose(LinkModel.load(tmp_path / "m.json").score(adj, s.test_u, s.test_v), scores)
+
+
+def test_evaluate_json_reports_the_model_and_every_networkx_heuristic(edgelist: Path) -> None:
+    r = CliRunner().invoke(main, ["evaluate", "--edgelist", str(edgelist), "--json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.output)
+    assert set(report["methods"]) == {"model", "common_neighbors", "jaccard", "adamic_adar",
+                                      "resource_allocation", "preferential_attachment"}
+    for m in report["methods"].values():
+        assert set(m) >= {"auc", "hits@50", "mrr", "seconds"} and 0 <= m["auc"] <= 1 and m["seconds"] > 0
+    best = max(m["auc"] for name, m in report["methods"].items() if name != "model")
+    assert report["methods"]["model"]["auc"] > best
+    table = CliRunner().invoke(main, ["evaluate", "--edgelist", str(edgelist)]).output
+    assert "resource_allocation" in table and "Hits@50" in table
