@@ -65,3 +65,18 @@ class ProjectionInfo(BaseModel):
     nodes: int
     relationships: int
     built_at: float = Field(description="Unix time of the build")
+
+
+class ConnectionOut(BaseModel):
+    connected: bool = Field(description="a path exists within max_hops over the chosen types")
+    shortest: list[EntityRef] = Field(description="fewest hops, from a to b")
+    shortest_relationships: list[Relationship]
+    strongest: list[EntityRef] = Field(description="least total 1/weight among the explored paths")
+    strongest_relationships: list[Relationship]
+    explored: int = Field(description="nodes the search visited")
+
+
+class CommunityOut(BaseModel):
+    members: list[EntityRef] = Field(description="the node first, then its community")
+    neighbourhood: int = Field(description="nodes of the neighbourhood searched")
+    communities: int = Field(description="communities found in it")

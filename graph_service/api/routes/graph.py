@@ -5,7 +5,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from graph_service.api.deps import ServiceDep
-from graph_service.api.schemas import EntityRef, Neighbourhood, ProjectionInfo, Relationship
+from graph_service.api.schemas import (
+    CommunityOut,
+    ConnectionOut,
+    EntityRef,
+    Neighbourhood,
+    ProjectionInfo,
+    Relationship,
+)
+from graph_service.explore import CONNECTION_TYPES, Step, community_of, connect
 from graph_service.projection import Hop
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import StoredNode
@@ -47,3 +55,42 @@ def rebuild(service: ServiceDep) -> ProjectionInfo:
     p = service.rebuild_projection()
     return ProjectionInfo(nodes=p.node_count, relationships=sum(p.edge_count(t) for t in RelType),
                           built_at=p.built_at)
+
+
+@router.get("/paths", response_model=ConnectionOut,
+            summary="How two entities are connected: shortest (fewest hops) and strongest path")
+def paths(
+    service: ServiceDep,
+    a: Annotated[str, Query(description="id of one entity")],
+    b: Annotated[str, Query(description="id of the other")],
+    types: Annotated[list[RelType] | None, Query(description="relationship types to walk")] = None,
+    max_hops: Annotated[int, Query(ge=1, le=10)] = 6,
+) -> ConnectionOut:
+    c = connect(service.projection, a, b, tuple(types) if types else CONNECTION_TYPES, max_hops)
+    names = service.store.get_nodes(list({*c.shortest, *c.strongest}))
+
+    def refs(ids: list[str]) -> list[EntityRef]:
+        return [_ref(names[i]) for i in ids if i in names]
+
+    def rels(steps: list[Step]) -> list[Relationship]:
+        return [Relationship(type=st.type, src=st.src, dst=st.dst, weight=st.weight) for st in steps]
+
+    return ConnectionOut(connected=bool(c.shortest), shortest=refs(c.shortest),
+                         shortest_relationships=rels(c.shortest_steps), strongest=refs(c.strongest),
+                         strongest_relationships=rels(c.strongest_steps), explored=c.explored)
+
+
+@router.get("/community/{node_id}", response_model=CommunityOut,
+            summary="The node's community (Louvain) in its typed neighbourhood")
+def community(
+    node_id: str,
+    service: ServiceDep,
+    types: Annotated[list[RelType] | None, Query(description="default: CO_AUTHOR")] = None,
+    radius: Annotated[int, Query(ge=1, le=3)] = 2,
+    max_nodes: Annotated[int, Query(ge=10, le=20000)] = 5000,
+) -> CommunityOut:
+    chosen = tuple(types) if types else (RelType.CO_AUTHOR,)
+    c = community_of(service.projection, node_id, chosen, radius, max_nodes)
+    names = service.store.get_nodes(c.members)
+    return CommunityOut(members=[_ref(names[i]) for i in c.members if i in names],
+                        neighbourhood=c.neighbourhood, communities=c.communities)
