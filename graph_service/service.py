@@ -14,6 +14,7 @@ from graph_service.errors import Conflict, InvalidInput, NotFound
 from graph_service.models import Node, Rel
 from graph_service.projection import Hop, Projection, build_projection
 from graph_service.projection.graph import TYPES
+from graph_service.recommend.collaborators import CollaboratorRecommender, Suggestion
 from graph_service.schema import PROJECTED_ATTRS, UNDIRECTED, Label, RelType, check_endpoints
 from graph_service.stores.base import Counts, GraphStore, GraphWriter, StoredNode
 
@@ -41,6 +42,7 @@ class GraphService:
         self.store = store
         self.projection = projection if projection is not None else build_projection(store)
         self._lock = threading.RLock()  # one writer of the projection at a time
+        self._collaborators: CollaboratorRecommender | None = None  # fitted on first use
 
     # --- reads -----------------------------------------------------------------------------------
     def stats(self) -> Counts:
@@ -143,7 +145,15 @@ class GraphService:
     def rebuild_projection(self) -> Projection:
         with self._lock:
             self.projection = build_projection(self.store)
+            self._collaborators = None  # refitted on the new graph at its next use
         return self.projection
+
+    def collaborators(self, researcher_id: str, top_k: int) -> list[Suggestion]:
+        with self._lock:
+            if self._collaborators is None or self._collaborators.projection is not self.projection:
+                self._collaborators = CollaboratorRecommender(self.projection).fit()
+            recommender = self._collaborators
+        return recommender.recommend(researcher_id, top_k)
 
     def _maybe_compact(self) -> None:
         if self.projection.overlay_size() > COMPACT_AFTER:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from graph_service import __version__
 from graph_service.api.errors import install_error_handlers
-from graph_service.api.routes import entities, graph, health, relationships
+from graph_service.api.routes import entities, graph, health, recommendations, relationships
 from graph_service.service import GraphService
 from graph_service.settings import Settings, get_settings
 from graph_service.stores import open_store
@@ -34,6 +34,6 @@ def create_app(settings: Settings | None = None, service: GraphService | None = 
     app = FastAPI(title="TechMatch 科创供需图谱", version=__version__, lifespan=lifespan,
                   description="Graph knowledge and recommendation service for science-and-technology matchmaking.")
     install_error_handlers(app)
-    for module in (health, entities, relationships, graph):
+    for module in (health, entities, relationships, graph, recommendations):
         app.include_router(module.router)
     return app

@@ -80,3 +80,11 @@ class CommunityOut(BaseModel):
     members: list[EntityRef] = Field(description="the node first, then its community")
     neighbourhood: int = Field(description="nodes of the neighbourhood searched")
     communities: int = Field(description="communities found in it")
+
+
+class CollaboratorOut(BaseModel):
+    researcher: EntityRef
+    score: float = Field(description="log-odds of a collaboration from the link-prediction model")
+    common_coauthors: list[EntityRef] = Field(description="co-authors both already work with")
+    shared_fields: list[EntityRef]
+    same_institution: bool

@@ -61,22 +61,21 @@ class Split:
 
 
 def sample_non_edges(edges: EdgeList, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """`count` distinct pairs u < v that are not edges of `edges`."""
+    """`count` distinct pairs u < v that are not edges of `edges` (vectorised: no set of all edges)."""
     n = edges.n
-    taken = set((edges.u * n + edges.v).tolist())
-    found: list[int] = []
-    seen: set[int] = set()
+    taken = np.sort(edges.u * n + edges.v)  # pair keys; already sorted when built by read_edgelist
+    found = np.empty(0, dtype=np.int64)
     while len(found) < count:
         a, b = rng.integers(0, n, size=(2, 2 * (count - len(found)) + 16))
-        for x, y in zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist()):
-            key = x * n + y
-            if x != y and key not in taken and key not in seen:
-                seen.add(key)
-                found.append(key)
-                if len(found) == count:
-                    break
-    keys = np.array(found, dtype=np.int64)
-    return keys // n, keys % n
+        keys = np.minimum(a, b) * n + np.maximum(a, b)
+        pos = np.minimum(np.searchsorted(taken, keys), max(len(taken) - 1, 0))
+        fresh = keys[(a != b) & ((taken[pos] != keys) if len(taken) else True)]
+        # keep the first draws, in order, that are new (seeded order, no duplicates)
+        merged = np.concatenate([found, fresh])
+        _, first = np.unique(merged, return_index=True)
+        found = merged[np.sort(first)]
+    found = found[:count]
+    return found // n, found % n
 
 
 def holdout_split(edges: EdgeList, fraction: float = 0.1, seed: int = 0) -> Split:

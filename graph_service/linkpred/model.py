@@ -27,6 +27,7 @@ MODEL_VERSION = 1
 class LinkModel:
     seed: int = 0
     hide: float = 0.1  # share of edges hidden to make training positives
+    max_positives: int = 50_000  # enough to fit 8 coefficients; bounds the cost on 20 M-edge graphs
     negatives_per_positive: int = 2
     mean: np.ndarray = field(default_factory=lambda: np.zeros(len(FEATURES)))
     scale: np.ndarray = field(default_factory=lambda: np.ones(len(FEATURES)))
@@ -38,7 +39,7 @@ class LinkModel:
         """Learn from the `visible` edges only (a mask over `edges`): nothing held out leaks in."""
         rng = np.random.default_rng(self.seed)
         shown = np.flatnonzero(visible)
-        hidden = rng.choice(shown, size=max(1, int(self.hide * len(shown))), replace=False)
+        hidden = rng.choice(shown, size=max(1, min(self.max_positives, int(self.hide * len(shown)))), replace=False)
         keep = visible.copy()
         keep[hidden] = False
         # negatives avoid only what the model may know: the visible edges
