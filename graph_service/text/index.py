@@ -62,6 +62,17 @@ class TextIndex:
         return hits
 
 
+    def similarity(self, query: str, ids: Sequence[str]) -> np.ndarray:
+        """Cosine similarity of `query` to each listed document (0 for ids not indexed)."""
+        q = self._vectorizer.transform([query])
+        rows = np.array([self._position.get(i, -1) for i in ids], dtype=np.int64)
+        out = np.zeros(len(ids))
+        known = rows >= 0
+        if known.any():
+            out[known] = np.asarray((self._matrix[rows[known]] @ q.T).todense()).ravel()
+        return out
+
+
 def _as_text(value: object) -> str:
     if isinstance(value, list):
         return " ".join(map(str, value))
