@@ -61,3 +61,18 @@ def test_generator_is_deterministic_per_seed(runner: CliRunner, tmp_path: Path) 
         assert runner.invoke(main, ["generate", "--out", str(tmp_path / name), "--seed", seed]).exit_code == 0
     read = lambda d: (tmp_path / d / "co_author.csv").read_bytes()  # noqa: E731
     assert read("a") == read("b") != read("c")
+
+
+def test_evaluate_partners_on_the_stored_deals(runner: CliRunner, tiny_dir: Path) -> None:
+    assert runner.invoke(main, ["load", str(tiny_dir), "--quiet"]).exit_code == 0
+    r = runner.invoke(main, ["evaluate", "--json", "--test-from", "2024"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.output)
+    assert report["test_from"] == 2024 and {"model", "random", "past_partner"} <= set(report["methods"])
+    table = runner.invoke(main, ["evaluate", "--test-from", "2024"]).output
+    assert "Hits@10" in table and "past_partner" in table
+
+
+def test_evaluate_on_an_empty_store_says_why(runner: CliRunner) -> None:
+    r = runner.invoke(main, ["evaluate"])
+    assert r.exit_code == 2 and "no dated deals" in r.output
