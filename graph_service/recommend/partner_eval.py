@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from graph_service.errors import InvalidInput
 from graph_service.projection import Projection
 from graph_service.recommend.partners import FEATURES, History, PartnerModel, Query, candidates, features
 from graph_service.schema import Label, RelType
@@ -52,19 +53,27 @@ def deal_cases(p: Projection, store: GraphReader, years: range) -> list[Case]:
     return cases
 
 
-def train(h: History, cases: list[Case], text: TextIndex | None, seed: int = 0) -> PartnerModel:
+def train(p: Projection, store: GraphReader, years: range, text: TextIndex | None, seed: int = 0) -> PartnerModel:
+    """Learn from the deals of `years`, each seen with the history before its own year (as a test deal
+    is), so that a repeat partner looks in training as it will at serving time. Positives: the deal's
+    researchers; negatives: a random sample of the other candidates."""
     rng = np.random.default_rng(seed)
     xs, ys = [], []
-    for case in cases:
-        cands = candidates(h, case.query)
-        truth = np.isin(cands, list(case.truth))
-        if not truth.any():
-            continue
-        neg = np.flatnonzero(~truth)
-        keep = np.concatenate([np.flatnonzero(truth), rng.choice(neg, size=min(NEGATIVES_PER_QUERY, len(neg)),
-                                                                 replace=False)])
-        xs.append(features(h, case.query, cands[keep], text))
-        ys.append(truth[keep].astype(float))
+    for year in years:
+        h = History(p, year)
+        for case in deal_cases(p, store, range(year, year + 1)):
+            cands = candidates(h, case.query)
+            truth = np.isin(cands, list(case.truth))
+            if not truth.any():
+                continue
+            neg = np.flatnonzero(~truth)
+            keep = np.concatenate([np.flatnonzero(truth),
+                                   rng.choice(neg, size=min(NEGATIVES_PER_QUERY, len(neg)), replace=False)])
+            xs.append(features(h, case.query, cands[keep], text))
+            ys.append(truth[keep].astype(float))
+    if not xs:
+        raise InvalidInput(f"no deals with an enterprise and a researcher in {years.start}-{years.stop - 1} "
+                           "to learn from", field="train_years")
     return PartnerModel(seed).fit(np.vstack(xs), np.concatenate(ys))
 
 
@@ -84,7 +93,7 @@ def evaluate(p: Projection, store: GraphReader, test_start: int, train_start: in
              text: TextIndex | None = None, seed: int = 0) -> dict:
     """Hits@10, MRR and NDCG@10 on the deals from `test_start` on, for the model and every baseline."""
     started = time.perf_counter()
-    model = train(History(p, train_start), deal_cases(p, store, range(train_start, test_start)), text, seed)
+    model = train(p, store, range(train_start, test_start), text, seed)
     fit_seconds = time.perf_counter() - started
     h = History(p, test_start)
     cases = deal_cases(p, store, range(test_start, 10_000))
