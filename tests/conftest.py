@@ -12,6 +12,7 @@ import pytest
 from graph_service.stores.base import GraphStore
 from graph_service.stores.sqlite_store import SqliteStore
 from loaders.generator import generate
+from loaders.importer import load_directory
 
 NEO4J_IMAGE = "neo4j:5.26.0-community"  # the same image as docker-compose.yml
 
@@ -22,6 +23,15 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tiny")
     generate("tiny", out, seed=7)
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_store(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> SqliteStore:
+    """The tiny market loaded once into an embedded store, for tests that only read it."""
+    store = SqliteStore(tmp_path_factory.mktemp("tiny-store") / "s.sqlite")
+    store.ensure_schema()
+    load_directory(store, tiny_dir, progress=False)
+    return store
 
 
 @pytest.fixture

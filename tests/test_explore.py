@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -15,29 +14,20 @@ from graph_service.explore import CONNECTION_TYPES, community_of, connect
 from graph_service.projection import Projection, build_projection
 from graph_service.service import GraphService
 from graph_service.stores.sqlite_store import SqliteStore
-from loaders.importer import load_directory
 
 
-@pytest.fixture(scope="module")
-def store(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> SqliteStore:
-    s = SqliteStore(tmp_path_factory.mktemp("explore") / "s.sqlite")
-    s.ensure_schema()
-    load_directory(s, tiny_dir, progress=False)
-    return s
-
-
-def _oracle(store: SqliteStore, types) -> nx.Graph:
+def _oracle(tiny_store: SqliteStore, types) -> nx.Graph:
     g = nx.Graph()
     wanted = {str(t) for t in types}
-    for t, a, b, w in store._conn().execute(
+    for t, a, b, w in tiny_store._conn().execute(
             "SELECT r.type, x.id, y.id, r.weight FROM rels r JOIN nodes x ON x.k = r.src JOIN nodes y ON y.k = r.dst"):
         if t in wanted:
             g.add_edge(a, b, weight=w, type=t)
     return g
 
 
-def test_shortest_paths_have_networkx_lengths_and_real_edges(store: SqliteStore) -> None:
-    p, g = build_projection(store), _oracle(store, CONNECTION_TYPES)
+def test_shortest_paths_have_networkx_lengths_and_real_edges(tiny_store: SqliteStore) -> None:
+    p, g = build_projection(tiny_store), _oracle(tiny_store, CONNECTION_TYPES)
     rng = random.Random(2)
     people = sorted(n for n in g if n[0] in "REI")
     checked = 0
@@ -62,26 +52,26 @@ def test_shortest_paths_have_networkx_lengths_and_real_edges(store: SqliteStore)
     assert checked >= 20
 
 
-def test_same_node_and_bad_limits(store: SqliteStore) -> None:
-    p = build_projection(store)
+def test_same_node_and_bad_limits(tiny_store: SqliteStore) -> None:
+    p = build_projection(tiny_store)
     assert connect(p, "R0000001", "R0000001").shortest == ["R0000001"]
     with pytest.raises(InvalidInput):
         connect(p, "R0000001", "R0000002", max_hops=0)
 
 
-def test_community_is_a_louvain_community_of_the_neighbourhood(store: SqliteStore) -> None:
-    p: Projection = build_projection(store)
+def test_community_is_a_louvain_community_of_the_neighbourhood(tiny_store: SqliteStore) -> None:
+    p: Projection = build_projection(tiny_store)
     hub = max((n for n in p.ids if n.startswith("R")), key=lambda n: len(p.neighbours(n).nodes))
     c = community_of(p, hub)
     assert c.members[0] == hub and len(c.members) > 1
-    g = _oracle(store, ("CO_AUTHOR",))
+    g = _oracle(tiny_store, ("CO_AUTHOR",))
     ego = nx.ego_graph(g, hub, radius=2)
     assert set(c.members) <= set(ego) and c.neighbourhood == ego.number_of_nodes()
     assert nx.community.modularity(ego, [set(c.members), set(ego) - set(c.members)], weight="weight") > 0
 
 
-def test_paths_and_community_through_the_api(store: SqliteStore) -> None:
-    with TestClient(create_app(service=GraphService(store))) as client:
+def test_paths_and_community_through_the_api(tiny_store: SqliteStore) -> None:
+    with TestClient(create_app(service=GraphService(tiny_store))) as client:
         body = client.get("/api/v1/graph/paths", params={"a": "R0000001", "b": "R0000002"}).json()
         assert body["connected"] == bool(body["shortest"])
         if body["connected"]:

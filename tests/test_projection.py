@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -13,15 +12,6 @@ from graph_service.errors import NotFound
 from graph_service.projection import Hop, Projection, build_projection
 from graph_service.schema import UNDIRECTED, Label, RelType
 from graph_service.stores.sqlite_store import SqliteStore
-from loaders.importer import load_directory
-
-
-@pytest.fixture(scope="module")
-def loaded(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> SqliteStore:
-    store = SqliteStore(tmp_path_factory.mktemp("proj") / "s.sqlite")
-    store.ensure_schema()
-    load_directory(store, tiny_dir, progress=False)
-    return store
 
 
 def _oracle(store: SqliteStore) -> nx.MultiDiGraph:
@@ -64,16 +54,16 @@ HOPS = [
 ]
 
 
-def test_counts_match_the_store(loaded: SqliteStore) -> None:
-    p = build_projection(loaded)
-    counts = loaded.counts()
+def test_counts_match_the_store(tiny_store: SqliteStore) -> None:
+    p = build_projection(tiny_store)
+    counts = tiny_store.counts()
     assert p.node_count == sum(counts.nodes.values())
     for t in RelType:
         assert p.edge_count(t) == counts.rels.get(t, 0)
 
 
-def test_one_and_two_hop_neighbourhoods_equal_networkx(loaded: SqliteStore) -> None:
-    p, g = build_projection(loaded), _oracle(loaded)
+def test_one_and_two_hop_neighbourhoods_equal_networkx(tiny_store: SqliteStore) -> None:
+    p, g = build_projection(tiny_store), _oracle(tiny_store)
     rng = random.Random(3)
     starts = rng.sample([n for n in g if g.nodes[n]["label"] in ("Researcher", "Enterprise")], 60)
     for start in starts:
@@ -87,8 +77,8 @@ def test_one_and_two_hop_neighbourhoods_equal_networkx(loaded: SqliteStore) -> N
             assert (counts >= 1).all()
 
 
-def test_path_counts_equal_networkx(loaded: SqliteStore) -> None:
-    p, g = build_projection(loaded), _oracle(loaded)
+def test_path_counts_equal_networkx(tiny_store: SqliteStore) -> None:
+    p, g = build_projection(tiny_store), _oracle(tiny_store)
     hop = Hop([RelType.CO_AUTHOR])
     start = max((n for n in g if n.startswith("R")), key=g.out_degree)
     nodes, counts = p.two_hop(start, hop, hop)
@@ -99,18 +89,18 @@ def test_path_counts_equal_networkx(loaded: SqliteStore) -> None:
     assert dict(zip((p.ids[i] for i in nodes), counts.tolist())) == paths
 
 
-def test_node_attributes_are_arrays(loaded: SqliteStore) -> None:
-    p = build_projection(loaded)
+def test_node_attributes_are_arrays(tiny_store: SqliteStore) -> None:
+    p = build_projection(tiny_store)
     i = p.idx("I000001")  # 四川大学
     assert p.label_of(i) == Label.INSTITUTION
     assert p.vocab["kind"][p.attrs["kind"][i]] == "university"
     deal = p.idx("D0000001")
-    assert p.attrs["year"][deal] == int(loaded.get_node("D0000001").props["date"][:4])
+    assert p.attrs["year"][deal] == int(tiny_store.get_node("D0000001").props["date"][:4])
     assert p.attrs["tier"][i] == -1
 
 
-def test_writes_update_the_projection_like_the_oracle(loaded: SqliteStore) -> None:
-    p, g = build_projection(loaded), _oracle(loaded)
+def test_writes_update_the_projection_like_the_oracle(tiny_store: SqliteStore) -> None:
+    p, g = build_projection(tiny_store), _oracle(tiny_store)
     rng = random.Random(5)
     researchers = [n for n in g if n.startswith("R")]
     co = Hop([RelType.CO_AUTHOR])

@@ -39,6 +39,10 @@ class EntityRef(BaseModel):
     label: str
     name: str
 
+    @classmethod
+    def of(cls, node: StoredNode) -> EntityRef:
+        return cls(id=node.id, label=node.label, name=node.props.get("name", ""))
+
 
 class Relationship(BaseModel):
     type: str

@@ -19,20 +19,12 @@ from loaders.generator import generate
 from loaders.importer import load_directory
 
 
-@pytest.fixture(scope="module")
-def store(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> SqliteStore:
-    s = SqliteStore(tmp_path_factory.mktemp("collab") / "s.sqlite")
-    s.ensure_schema()
-    load_directory(s, tiny_dir, progress=False)
-    return s
-
-
 def _reach(p, node: str, hop: Hop) -> set[str]:
     return {p.ids[i] for i in p.neighbours(node, hop).nodes.tolist()}
 
 
-def test_suggestions_are_new_ranked_and_explained(store: SqliteStore) -> None:
-    p = build_projection(store)
+def test_suggestions_are_new_ranked_and_explained(tiny_store: SqliteStore) -> None:
+    p = build_projection(tiny_store)
     rec = CollaboratorRecommender(p).fit()
     co, fields = Hop([RelType.CO_AUTHOR]), Hop([RelType.EXPERT_IN], "out")
     me = max((n for n in p.ids if n.startswith("R")), key=lambda n: len(p.neighbours(n, co).nodes))
@@ -69,8 +61,8 @@ def test_held_out_coauthorships_rank_above_random_pairs(tmp_path: Path) -> None:
     assert hits / len(hidden) > 5 * 20 / researchers  # hit rate against picking 20 at random
 
 
-def test_collaborators_through_the_api(store: SqliteStore) -> None:
-    with TestClient(create_app(service=GraphService(store))) as client:
+def test_collaborators_through_the_api(tiny_store: SqliteStore) -> None:
+    with TestClient(create_app(service=GraphService(tiny_store))) as client:
         body = client.get("/api/v1/recommendations/collaborators/R0000001", params={"top_k": 3}).json()
         assert len(body) <= 3 and all(s["researcher"]["label"] == "Researcher" for s in body)
         assert client.get("/api/v1/recommendations/collaborators/I000001").status_code == 422

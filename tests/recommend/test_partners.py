@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -12,15 +10,11 @@ from graph_service.recommend.partner_eval import deal_cases, evaluate
 from graph_service.recommend.partners import FEATURES, History, Query, candidates, features
 from graph_service.schema import Label, RelType
 from graph_service.stores.sqlite_store import SqliteStore
-from loaders.importer import load_directory
 
 
 @pytest.fixture(scope="module")
-def loaded(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    s = SqliteStore(tmp_path_factory.mktemp("partners") / "s.sqlite")
-    s.ensure_schema()
-    load_directory(s, tiny_dir, progress=False)
-    return s, build_projection(s)
+def loaded(tiny_store: SqliteStore):
+    return tiny_store, build_projection(tiny_store)
 
 
 def test_history_holds_only_deals_before_the_cutoff(loaded) -> None:

@@ -16,14 +16,9 @@ from graph_service.api.schemas import (
 from graph_service.explore import CONNECTION_TYPES, Step, community_of, connect
 from graph_service.projection import Hop
 from graph_service.schema import Label, RelType
-from graph_service.stores.base import StoredNode
 
 router = APIRouter(prefix="/api/v1/graph", tags=["graph"])
 DirectionQ = Literal["out", "in", "both"]
-
-
-def _ref(node: StoredNode) -> EntityRef:
-    return EntityRef(id=node.id, label=node.label, name=node.props.get("name", ""))
 
 
 @router.get("/neighbourhood/{node_id}", response_model=Neighbourhood,
@@ -44,7 +39,7 @@ def neighbourhood(
         plan.append(Hop(types2 or types, direction2 or direction))
     result = service.neighbourhood(node_id, plan, labels, limit)
     return Neighbourhood(
-        center=_ref(result.center), nodes=[_ref(n) for n in result.nodes],
+        center=EntityRef.of(result.center), nodes=[EntityRef.of(n) for n in result.nodes],
         relationships=[Relationship(type=e.type, src=e.src, dst=e.dst, weight=e.weight) for e in result.edges],
         truncated=result.truncated)
 
@@ -70,7 +65,7 @@ def paths(
     names = service.store.get_nodes(list({*c.shortest, *c.strongest}))
 
     def refs(ids: list[str]) -> list[EntityRef]:
-        return [_ref(names[i]) for i in ids if i in names]
+        return [EntityRef.of(names[i]) for i in ids if i in names]
 
     def rels(steps: list[Step]) -> list[Relationship]:
         return [Relationship(type=st.type, src=st.src, dst=st.dst, weight=st.weight) for st in steps]
@@ -92,5 +87,5 @@ def community(
     chosen = tuple(types) if types else (RelType.CO_AUTHOR,)
     c = community_of(service.projection, node_id, chosen, radius, max_nodes)
     names = service.store.get_nodes(c.members)
-    return CommunityOut(members=[_ref(names[i]) for i in c.members if i in names],
+    return CommunityOut(members=[EntityRef.of(names[i]) for i in c.members if i in names],
                         neighbourhood=c.neighbourhood, communities=c.communities)

@@ -19,8 +19,7 @@ def collaborators(researcher_id: str, service: ServiceDep,
     nodes = service.store.get_nodes(list(ids))
 
     def ref(i: str) -> EntityRef:
-        node = nodes[i]
-        return EntityRef(id=i, label=node.label, name=node.props.get("name", ""))
+        return EntityRef.of(nodes[i])
 
     return [CollaboratorOut(researcher=ref(s.id), score=s.score, common_coauthors=[ref(i) for i in s.common_coauthors],
                             shared_fields=[ref(i) for i in s.shared_fields], same_institution=s.same_institution)
