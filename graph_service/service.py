@@ -15,6 +15,7 @@ from graph_service.models import Node, Rel
 from graph_service.projection import Hop, Projection, build_projection
 from graph_service.projection.graph import TYPES
 from graph_service.recommend.collaborators import CollaboratorRecommender, Suggestion
+from graph_service.recommend.partner_service import PartnerRecommender, PartnerSuggestion
 from graph_service.schema import PROJECTED_ATTRS, UNDIRECTED, Label, RelType, check_endpoints
 from graph_service.stores.base import Counts, GraphStore, GraphWriter, StoredNode
 
@@ -43,6 +44,7 @@ class GraphService:
         self.projection = projection if projection is not None else build_projection(store)
         self._lock = threading.RLock()  # one writer of the projection at a time
         self._collaborators: CollaboratorRecommender | None = None  # fitted on first use
+        self._partners: PartnerRecommender | None = None
 
     # --- reads -----------------------------------------------------------------------------------
     def stats(self) -> Counts:
@@ -145,7 +147,7 @@ class GraphService:
     def rebuild_projection(self) -> Projection:
         with self._lock:
             self.projection = build_projection(self.store)
-            self._collaborators = None  # refitted on the new graph at its next use
+            self._collaborators = self._partners = None  # refitted on the new graph at their next use
         return self.projection
 
     def collaborators(self, researcher_id: str, top_k: int) -> list[Suggestion]:
@@ -154,6 +156,14 @@ class GraphService:
                 self._collaborators = CollaboratorRecommender(self.projection).fit()
             recommender = self._collaborators
         return recommender.recommend(researcher_id, top_k)
+
+    def partners(self, enterprise_id: str | None, need_id: str | None, top_k: int,
+                 exclude_known: bool) -> list[PartnerSuggestion]:
+        with self._lock:
+            if self._partners is None or self._partners.p is not self.projection:
+                self._partners = PartnerRecommender(self.projection, self.store).fit()
+            recommender = self._partners
+        return recommender.recommend(enterprise_id, need_id, top_k, exclude_known)
 
     def _maybe_compact(self) -> None:
         if self.projection.overlay_size() > COMPACT_AFTER:

@@ -92,3 +92,13 @@ class CollaboratorOut(BaseModel):
     common_coauthors: list[EntityRef] = Field(description="co-authors both already work with")
     shared_fields: list[EntityRef]
     same_institution: bool
+
+
+class PartnerOut(BaseModel):
+    researcher: EntityRef
+    score: float = Field(description="the partner model's probability that they sign")
+    past_deals: list[EntityRef] = Field(description="deals the enterprise already signed with them")
+    via_partners: list[EntityRef] = Field(description="the enterprise's past partners who co-authored with them")
+    shared_fields: list[EntityRef] = Field(description="wanted fields they are expert in")
+    same_city: bool
+    same_circle: bool = Field(description="in a shared economic circle or corridor (成渝, 长三角 G60 ...)")
