@@ -55,7 +55,7 @@ def time_queries(run, starts) -> list[float]:
     return out
 
 
-def build_networkx(store: SqliteStore, p) -> tuple[dict, dict]:
+def build_networkx(p) -> tuple[dict, dict]:
     """One networkx graph per relationship type (Graph for undirected types), nodes labelled."""
     import networkx as nx
 
@@ -137,7 +137,7 @@ def main() -> None:
         return
 
     start = time.perf_counter()
-    graphs, labels = build_networkx(store, p)
+    graphs, labels = build_networkx(p)
     nx_build = time.perf_counter() - start
     print(f"networkx build from the same data: {nx_build:.1f} s; resident now {rss_mb():,.0f} MB "
           f"(ratio networkx/projection build time {nx_build / build_s:.1f}x)")

@@ -41,7 +41,7 @@ class Connection:
     explored: int
 
 
-def _explored_graph(p: Projection, edges: list[tuple[int, int, int, float]]) -> nx.Graph:
+def _explored_graph(edges: list[tuple[int, int, int, float]]) -> nx.Graph:
     g = nx.Graph()
     for s, d, t, w in edges:
         # stronger ties (more joint works, higher expertise weight) are cheaper to walk
@@ -89,7 +89,7 @@ def connect(p: Projection, a: str, b: str, types: tuple[RelType, ...] = CONNECTI
     if meeting is None:
         return Connection([], [], [], [], len(seen[0]) + len(seen[1]))
     path = _walk(seen[0], meeting)[::-1] + _walk(seen[1], meeting)[1:]
-    g = _explored_graph(p, edges)
+    g = _explored_graph(edges)
     strongest = nx.dijkstra_path(g, start, goal, weight="cost") if start != goal else [start]
     return Connection([p.ids[i] for i in path], _steps(p, g, path), [p.ids[i] for i in strongest],
                       _steps(p, g, strongest), len(seen[0]) + len(seen[1]))
@@ -127,7 +127,7 @@ def community_of(p: Projection, node_id: str, types: tuple[RelType, ...] = (RelT
         frontier = np.array(new, dtype=np.int64)
         if len(nodes) >= max_nodes or not len(frontier):
             break
-    g = _explored_graph(p, [e for e in edges if e[0] in nodes and e[1] in nodes])
+    g = _explored_graph([e for e in edges if e[0] in nodes and e[1] in nodes])
     g.add_node(start)
     parts = nx.community.louvain_communities(g, weight="weight", seed=seed)
     mine = next(c for c in parts if start in c)

@@ -39,12 +39,17 @@ class Neighbourhood:
 
 
 class GraphService:
-    def __init__(self, store: GraphStore, projection: Projection | None = None) -> None:
+    def __init__(self, store: GraphStore, projection: Projection) -> None:
         self.store = store
-        self.projection = projection if projection is not None else build_projection(store)
+        self.projection = projection
         self._lock = threading.RLock()  # one writer of the projection at a time
         self._collaborators: CollaboratorRecommender | None = None  # fitted on first use
         self._partners: PartnerRecommender | None = None
+
+    @classmethod
+    def open(cls, store: GraphStore) -> GraphService:
+        """A service over `store` with its projection built now (the constructor does no I/O)."""
+        return cls(store, build_projection(store))
 
     # --- reads -----------------------------------------------------------------------------------
     def stats(self) -> Counts:
@@ -146,8 +151,7 @@ class GraphService:
 
     def rebuild_projection(self) -> Projection:
         with self._lock:
-            self.projection = build_projection(self.store)
-            self._collaborators = self._partners = None  # refitted on the new graph at their next use
+            self.projection = build_projection(self.store)  # recommenders refit on it at their next use
         return self.projection
 
     def collaborators(self, researcher_id: str, top_k: int) -> list[Suggestion]:
@@ -160,7 +164,7 @@ class GraphService:
     def partners(self, enterprise_id: str | None, need_id: str | None, top_k: int,
                  exclude_known: bool) -> list[PartnerSuggestion]:
         with self._lock:
-            if self._partners is None or self._partners.p is not self.projection:
+            if self._partners is None or self._partners.projection is not self.projection:
                 self._partners = PartnerRecommender(self.projection, self.store).fit()
             recommender = self._partners
         return recommender.recommend(enterprise_id, need_id, top_k, exclude_known)

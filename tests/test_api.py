@@ -20,7 +20,7 @@ def client(tiny_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
     store = SqliteStore(tmp_path / "api.sqlite")
     store.ensure_schema()
     load_directory(store, tiny_dir, progress=False)
-    with TestClient(create_app(service=GraphService(store))) as c:
+    with TestClient(create_app(service=GraphService.open(store))) as c:
         yield c
 
 

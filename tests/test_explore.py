@@ -71,7 +71,7 @@ def test_community_is_a_louvain_community_of_the_neighbourhood(tiny_store: Sqlit
 
 
 def test_paths_and_community_through_the_api(tiny_store: SqliteStore) -> None:
-    with TestClient(create_app(service=GraphService(tiny_store))) as client:
+    with TestClient(create_app(service=GraphService.open(tiny_store))) as client:
         body = client.get("/api/v1/graph/paths", params={"a": "R0000001", "b": "R0000002"}).json()
         assert body["connected"] == bool(body["shortest"])
         if body["connected"]:

@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, service: GraphService | None = 
             return
         store = open_store(settings or get_settings())
         try:
-            app.state.service = GraphService(store)
+            app.state.service = GraphService.open(store)
             yield
         finally:
             store.close()

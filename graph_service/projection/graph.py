@@ -228,7 +228,7 @@ class Projection:
         n = len(self.ids)
         if n > len(self._buffers["labels"]):
             for name, buf in self._buffers.items():
-                grown = np.full(2 * n, _FILL[name] if name in _FILL else -1, dtype=buf.dtype)
+                grown = np.full(2 * n, _FILL.get(name, -1), dtype=buf.dtype)
                 grown[: len(buf)] = buf
                 self._buffers[name] = grown
         for name, buf in self._buffers.items():

@@ -31,21 +31,21 @@ class PartnerSuggestion:
 
 class PartnerRecommender:
     def __init__(self, projection: Projection, store: GraphReader, seed: int = 0) -> None:
-        self.p, self.store, self.seed = projection, store, seed
+        self.projection, self.store, self.seed = projection, store, seed
         self.model: PartnerModel | None = None
         self.history: History | None = None
 
     def fit(self, train_years: int = 3) -> PartnerRecommender:
-        years = self.p.attrs["year"][self.p.attrs["year"] > 0]
+        years = self.projection.attrs["year"][self.projection.attrs["year"] > 0]
         if len(years) == 0:
             raise InvalidInput("the graph holds no dated deals to learn from", field="Deal")
         now = int(years.max()) + 1
-        self.model = train(self.p, self.store, range(now - train_years, now), None, self.seed)
-        self.history = History(self.p, now)
+        self.model = train(self.projection, self.store, range(now - train_years, now), None, self.seed)
+        self.history = History(self.projection, now)
         return self
 
     def query_for(self, enterprise_id: str | None, need_id: str | None) -> Query:
-        p = self.p
+        p = self.projection
         if need_id is not None:
             need = p.idx(need_id)
             if p.label_of(need) != Label.NEED:
@@ -77,7 +77,7 @@ class PartnerRecommender:
         return [self._explain(q, int(cands[i]), float(scores[i]), x[i]) for i in best]
 
     def _explain(self, q: Query, r: int, score: float, row: np.ndarray) -> PartnerSuggestion:
-        p, h = self.p, self.history
+        p, h = self.projection, self.history
         assert h is not None
         deals = set(h.involved[q.enterprise].indices.tolist()) & set(h.involved[r].indices.tolist())
         partners = {i for i in h.partners[q.enterprise].indices.tolist() if h.is_researcher[i] and i != r}

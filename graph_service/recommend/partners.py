@@ -63,6 +63,18 @@ class History:
         self.circle_bits = np.zeros(n, dtype=np.int64)
         np.bitwise_or.at(self.circle_bits, member.row, np.left_shift(1, bit % 63).astype(np.int64))
         self.is_researcher = p.labels[:n] == _code(Label.RESEARCHER)
+        self._peers: tuple[int, sp.csr_matrix] | None = None  # last enterprise's peer partners
+
+    def peer_partners(self, enterprise: int) -> sp.csr_matrix:
+        """Partners of enterprises active in the same fields (row over all nodes). Kept for the last
+        enterprise asked, since candidates and features of one query both need it."""
+        cached = self._peers
+        if cached is not None and cached[0] == enterprise:
+            return cached[1]
+        peers = self.activity[enterprise] @ self.activity.T
+        row = (peers @ self.partners).tocsr()
+        self._peers = (enterprise, row)
+        return row
 
 
 @dataclass
@@ -92,14 +104,9 @@ def candidates(h: History, q: Query) -> np.ndarray:
     and partners of enterprises active in the same fields."""
     parts = [h.expertise[:, q.fields].nonzero()[0]]
     past = h.partners[q.enterprise].indices
-    parts += [past, h.coauthors[past].indices, _peer_partners(h, q).indices]
+    parts += [past, h.coauthors[past].indices, h.peer_partners(q.enterprise).indices]
     found = np.unique(np.concatenate(parts))
     return found[h.is_researcher[found]]
-
-
-def _peer_partners(h: History, q: Query) -> sp.csr_matrix:
-    peers = h.activity[q.enterprise] @ h.activity.T  # enterprises sharing fields with this one
-    return (peers @ h.partners).tocsr()
 
 
 def features(h: History, q: Query, cands: np.ndarray, text: TextIndex | None = None) -> np.ndarray:
@@ -116,7 +123,7 @@ def features(h: History, q: Query, cands: np.ndarray, text: TextIndex | None = N
     past_row = h.partners[q.enterprise]
     past = np.asarray(past_row[:, cands].todense()).ravel()
     via_coauthors = np.asarray((past_row @ h.coauthors)[:, cands].todense()).ravel()
-    peer = np.asarray(_peer_partners(h, q)[:, cands].todense()).ravel()
+    peer = np.asarray(h.peer_partners(q.enterprise)[:, cands].todense()).ravel()
     degree = np.diff(h.coauthors.indptr)[cands]
     return np.column_stack([overlap, sim, same_city, same_circle & (city_r >= 0), past, via_coauthors,
                             np.log1p(peer), np.log1p(h.popularity[cands]), np.log1p(degree)]).astype(np.float64)

@@ -57,7 +57,7 @@ def generate(tier: str, out: Path, seed: int = 7) -> dict[str, int]:
     keywords = [terms_of(rng, fields, fs, 3) for fs in a.res_fields]
     needs = build_needs(rng, fields, a, counts["needs"])
     offers = build_offers(rng, fields, a, counts["offers"])
-    deals = build_deals(rng, fields, regions, a, needs, keywords, (co_u, co_v), counts["deals"])
+    deals = build_deals(rng, regions, a, needs, keywords, (co_u, co_v), counts["deals"])
 
     fid, rid = fields.ids, regions.ids
     iid, eid = _ids("I", counts["institutions"], 6), _ids("E", counts["enterprises"], 6)

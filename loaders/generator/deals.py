@@ -14,7 +14,7 @@ import numpy as np
 
 from loaders.generator.actors import Actors
 from loaders.generator.posts import SPAN_DAYS
-from loaders.generator.world import Fields, Regions
+from loaders.generator.world import Regions
 
 DEAL_KINDS = ("development", "transfer", "licensing", "consulting", "joint_lab", "framework")
 _DEAL_KIND_W = np.array([0.40, 0.18, 0.10, 0.20, 0.04, 0.08])
@@ -24,7 +24,7 @@ WEIGHTS = {"field": 2.5, "text": 1.2, "city": 1.0, "circle": 0.6, "coauthor": 1.
 class _Index:
     """Lookups the deal loop needs: field members, co-authors, circles of a city."""
 
-    def __init__(self, fields: Fields, regions: Regions, a: Actors, coauthors: tuple[np.ndarray, np.ndarray]):
+    def __init__(self, regions: Regions, a: Actors, coauthors: tuple[np.ndarray, np.ndarray]):
         members: dict[int, list[int]] = defaultdict(list)
         for r, fs in enumerate(a.res_fields):
             for f in fs:
@@ -72,9 +72,9 @@ def _score(idx: _Index, a: Actors, cand: np.ndarray, ent: int, target: list[int]
             + w["coauthor"] * coauthor + w["partner"] * partner + w["popular"] * popular)
 
 
-def build_deals(rng: np.random.Generator, fields: Fields, regions: Regions, a: Actors, needs: dict,
+def build_deals(rng: np.random.Generator, regions: Regions, a: Actors, needs: dict,
                 keywords: list[tuple[str, ...]], coauthors: tuple[np.ndarray, np.ndarray], n: int) -> dict:
-    idx = _Index(fields, regions, a, coauthors)
+    idx = _Index(regions, a, coauthors)
     days = np.sort(rng.integers(60, SPAN_DAYS, size=n))
     w = a.ent_activity / a.ent_activity.sum()
     clients = rng.choice(len(w), size=n, p=w)

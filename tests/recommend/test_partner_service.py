@@ -39,7 +39,7 @@ def test_suggestions_for_a_need_are_ranked_and_explained(tiny_store: SqliteStore
 
 
 def test_partners_through_the_api(tiny_store: SqliteStore) -> None:
-    with TestClient(create_app(service=GraphService(tiny_store))) as client:
+    with TestClient(create_app(service=GraphService.open(tiny_store))) as client:
         body = client.get("/api/v1/recommendations/partners", params={"enterprise": "E000002", "top_k": 5}).json()
         assert isinstance(body, list) and len(body) <= 5
         assert all(s["researcher"]["label"] == "Researcher" and 0 <= s["score"] <= 1 for s in body)
