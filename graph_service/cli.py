@@ -75,7 +75,10 @@ def load(directory: Path, skip_invalid: bool, rejects: Path, quiet: bool) -> Non
 @click.option("--test-from", type=int, default=None, help="first year of held-out deals (default: last 3 years)")
 @click.option("--train-years", type=int, default=3, show_default=True, help="years of deals to learn from")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of a table")
-def evaluate(edgelist: Path | None, seed: int, test_from: int | None, train_years: int, as_json: bool) -> None:
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("report"),
+              show_default=True, help="where the partner evaluation writes its report and plots (PNG)")
+def evaluate(edgelist: Path | None, seed: int, test_from: int | None, train_years: int, as_json: bool,
+             report_dir: Path) -> None:
     """Evaluate recommendations: partner ranking on the store's deals (temporal holdout), or
     collaborator link prediction on an --edgelist, each against its baselines."""
     import json
@@ -88,7 +91,8 @@ def evaluate(edgelist: Path | None, seed: int, test_from: int | None, train_year
         return
     from graph_service.projection import build_projection
     from graph_service.recommend.partner_eval import evaluate as evaluate_partners
-    from graph_service.schema import Label
+    from graph_service.recommend.partners import Text
+    from graph_service.recommend.report import write_report
     from graph_service.text.index import build_text_index
 
     with open_store(get_settings()) as store:
@@ -97,17 +101,44 @@ def evaluate(edgelist: Path | None, seed: int, test_from: int | None, train_year
         if len(years) == 0:
             raise InvalidInput("the store holds no dated deals to evaluate on")
         start = test_from or int(years.max()) - 2
-        text = build_text_index(store, [Label.RESEARCHER])
+        text = Text(build_text_index(store), projection)
         report = evaluate_partners(projection, store, start, start - train_years, text, seed)
+    files = write_report(report, report_dir)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
         return
     click.echo(f"partner recommendation: {report['test_cases']} deals from {start} held out; trained on "
                f"{start - train_years}-{start - 1}; true partner among candidates in "
                f"{report['candidate_recall']:.1%}")
-    click.echo(f"{'method':<22}{'Hits@10':>9}{'MRR':>8}{'NDCG@10':>9}")
+    click.echo(f"{'method':<22}{'AUC':>8}{'Hits@10':>9}{'Hits@50':>9}{'MRR':>8}{'NDCG@10':>9}")
     for name, m in report["methods"].items():
-        click.echo(f"{name:<22}{m['hits@10']:>9.4f}{m['mrr']:>8.4f}{m['ndcg@10']:>9.4f}")
+        click.echo(f"{name:<22}{m['auc']:>8.4f}{m['hits@10']:>9.4f}{m['hits@50']:>9.4f}{m['mrr']:>8.4f}"
+                   f"{m['ndcg@10']:>9.4f}")
+    best = report["best_baseline"]
+    if best:
+        ratio = report["methods"]["model"]["hits@10"] / max(report["methods"][best]["hits@10"], 1e-12)
+        click.echo(f"model Hits@10 / best baseline ({best}): {ratio:.2f}x")
+    click.echo(f"report: {', '.join(str(f) for f in files)}")
+
+
+@main.command()
+@click.option("--train-years", type=int, default=3, show_default=True, help="years of deals to learn from")
+@click.option("--seed", type=int, default=0, show_default=True)
+def train(train_years: int, seed: int) -> None:
+    """Train the partner and collaborator models on the store's graph and save them in
+    TECHMATCH_MODEL_DIR, where the service loads them at start."""
+    import time
+
+    from graph_service.service import GraphService
+
+    settings = get_settings()
+    started = time.perf_counter()
+    with open_store(settings) as store:
+        meta = GraphService.open(store, settings.model_dir).train(train_years, seed)
+    p = meta["partners"]
+    click.echo(f"partner model: {p['rows']:,} rows from {p['cases']:,} deals of {p['train_years'][0]}-"
+               f"{p['train_years'][1]}; collaborator model: {meta['collaborators']['graph_edges']:,} co-authorships")
+    click.echo(f"saved in {settings.model_dir} in {time.perf_counter() - started:.1f} s")
 
 
 @main.command()
@@ -142,6 +173,7 @@ def serve(host: str | None, port: int | None) -> None:
 @click.pass_context
 def demo(ctx: click.Context, tier: str | None, host: str | None, port: int | None) -> None:
     """Generate and load a demo market if the store is empty, then serve it."""
+    from graph_service.recommend.partner_service import PartnerRecommender
     from loaders.generator import generate as run
     from loaders.importer import load_directory
 
@@ -156,6 +188,9 @@ def demo(ctx: click.Context, tier: str | None, host: str | None, port: int | Non
             click.echo(f"loaded {report.loaded:,} rows in {report.seconds:.1f} s")
         else:
             click.echo("store already holds data; serving it")
+    if not PartnerRecommender.saved_in(settings.model_dir):
+        click.echo(f"no trained models in {settings.model_dir}: training them")
+        ctx.invoke(train)
     ctx.invoke(serve, host=host, port=port)
 
 

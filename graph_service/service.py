@@ -5,8 +5,10 @@ Routers and the CLI call this; it never speaks HTTP.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -15,10 +17,14 @@ from graph_service.models import Node, Rel
 from graph_service.projection import Hop, Projection, build_projection
 from graph_service.projection.graph import TYPES
 from graph_service.recommend.collaborators import CollaboratorRecommender, Suggestion
-from graph_service.recommend.partner_service import PartnerRecommender, PartnerSuggestion
+from graph_service.recommend.fairness import ExposureReport, ExposureTracker
+from graph_service.recommend.partner_service import Filters, PartnerRecommender, PartnerResult
 from graph_service.schema import PROJECTED_ATTRS, UNDIRECTED, Label, RelType, check_endpoints
 from graph_service.stores.base import Counts, GraphStore, GraphWriter, StoredNode
+from graph_service.text.index import build_text_index
 
+log = logging.getLogger(__name__)
+COLLABORATORS_FILE = "collaborators.json"
 COMPACT_AFTER = 50_000  # overlay edits before the projection folds them into fresh arrays
 
 
@@ -39,17 +45,41 @@ class Neighbourhood:
 
 
 class GraphService:
-    def __init__(self, store: GraphStore, projection: Projection) -> None:
+    def __init__(self, store: GraphStore, projection: Projection, model_dir: Path | None = None,
+                 fairness_strength: float = 0.0) -> None:
         self.store = store
         self.projection = projection
+        self.model_dir = model_dir
         self._lock = threading.RLock()  # one writer of the projection at a time
-        self._collaborators: CollaboratorRecommender | None = None  # fitted on first use
+        self._collaborators: CollaboratorRecommender | None = None  # loaded at start, or fitted on first use
         self._partners: PartnerRecommender | None = None
+        self.exposure = ExposureTracker(fairness_strength)
 
     @classmethod
-    def open(cls, store: GraphStore) -> GraphService:
-        """A service over `store` with its projection built now (the constructor does no I/O)."""
-        return cls(store, build_projection(store))
+    def open(cls, store: GraphStore, model_dir: Path | None = None, fairness_strength: float = 0.0) -> GraphService:
+        """A service over `store` with its projection built now and the models `techmatch train` saved
+        in `model_dir` loaded (the constructor does no I/O)."""
+        service = cls(store, build_projection(store), model_dir, fairness_strength)
+        if model_dir is not None and PartnerRecommender.saved_in(model_dir):
+            service._partners = PartnerRecommender.load(model_dir, service.projection, store)
+            log.info("partner model loaded from %s (trained %s)", model_dir,
+                     service._partners.model.meta.get("trained_at"))
+        if model_dir is not None and (model_dir / COLLABORATORS_FILE).exists():
+            service._collaborators = CollaboratorRecommender.load(model_dir / COLLABORATORS_FILE, service.projection)
+        return service
+
+    def train(self, train_years: int = 3, seed: int = 0) -> dict:
+        """Fit both recommenders on the graph as it is and save them in `model_dir`; returns their metadata."""
+        text = build_text_index(self.store)
+        partners = PartnerRecommender.train(self.projection, self.store, text, train_years, seed)
+        collaborators = CollaboratorRecommender(self.projection, seed).fit()
+        if self.model_dir is not None:
+            partners.save(self.model_dir)
+            collaborators.save(self.model_dir / COLLABORATORS_FILE)
+        with self._lock:
+            self._partners, self._collaborators = partners, collaborators
+        assert collaborators.model is not None
+        return {"partners": partners.model.meta, "collaborators": collaborators.model.meta}
 
     # --- reads -----------------------------------------------------------------------------------
     def stats(self) -> Counts:
@@ -161,13 +191,32 @@ class GraphService:
             recommender = self._collaborators
         return recommender.recommend(researcher_id, top_k)
 
-    def partners(self, enterprise_id: str | None, need_id: str | None, top_k: int,
-                 exclude_known: bool) -> list[PartnerSuggestion]:
+    def partner_recommender(self) -> PartnerRecommender:
+        """The loaded one, re-bound to a rebuilt projection; trained now (and not saved) if none exists."""
         with self._lock:
-            if self._partners is None or self._partners.projection is not self.projection:
-                self._partners = PartnerRecommender(self.projection, self.store).fit()
-            recommender = self._partners
-        return recommender.recommend(enterprise_id, need_id, top_k, exclude_known)
+            current = self._partners
+            if current is None:
+                current = PartnerRecommender.train(self.projection, self.store, build_text_index(self.store))
+            elif current.projection is not self.projection:
+                current = PartnerRecommender(self.projection, self.store, current.model, current.text.index)
+            self._partners = current
+            return current
+
+    def set_fairness(self, strength: float) -> None:
+        with self._lock:
+            self.exposure = ExposureTracker(strength)
+
+    def partners(self, enterprise_id: str | None, need_id: str | None, top_k: int, filters: Filters = Filters(),
+                 text: str = "") -> tuple[PartnerResult, ExposureReport | None]:
+        """Partner suggestions; with fairness on, re-ranked to damp the often shown, and the spread of
+        exposure so far over everyone who could have been shown."""
+        recommender = self.partner_recommender()
+        if self.exposure.strength == 0:
+            return recommender.recommend(enterprise_id, need_id, top_k, filters, text), None
+        with self._lock:  # the tracker's state is shared by all requests
+            result = recommender.recommend(enterprise_id, need_id, top_k, filters, text, self.exposure.order)
+            self.exposure.record([s.id for s in result.suggestions], result.candidates)
+            return result, self.exposure.report()
 
     def _maybe_compact(self) -> None:
         if self.projection.overlay_size() > COMPACT_AFTER:

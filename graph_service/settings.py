@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     demo_tier: Literal["tiny", "city"] = "city"
     data_dir: Path = Path("data")
+    model_dir: Path = Path("data/models")  # written by `techmatch train`, loaded at start
+    fairness_strength: float = Field(0.0, ge=0.0, le=10.0)  # 0 = off; damping of often-shown candidates
 
     @field_validator("neo4j_uri")
     @classmethod

@@ -10,13 +10,16 @@ import pytest
 from click.testing import CliRunner
 
 from graph_service.cli import main
+from graph_service.service import GraphService
 from graph_service.settings import get_settings
+from graph_service.stores import open_store
 
 
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.setenv("TECHMATCH_STORE", "sqlite")
     monkeypatch.setenv("TECHMATCH_SQLITE_PATH", str(tmp_path / "cli.sqlite"))
+    monkeypatch.setenv("TECHMATCH_MODEL_DIR", str(tmp_path / "models"))
     get_settings.cache_clear()
     yield CliRunner()
     get_settings.cache_clear()
@@ -63,14 +66,31 @@ def test_generator_is_deterministic_per_seed(runner: CliRunner, tmp_path: Path) 
     assert read("a") == read("b") != read("c")
 
 
-def test_evaluate_partners_on_the_stored_deals(runner: CliRunner, tiny_dir: Path) -> None:
+def test_evaluate_partners_on_the_stored_deals(runner: CliRunner, tiny_dir: Path, tmp_path: Path) -> None:
     assert runner.invoke(main, ["load", str(tiny_dir), "--quiet"]).exit_code == 0
-    r = runner.invoke(main, ["evaluate", "--json", "--test-from", "2024"])
+    r = runner.invoke(main, ["evaluate", "--json", "--test-from", "2024", "--report", str(tmp_path / "r")])
     assert r.exit_code == 0, r.output
     report = json.loads(r.output)
-    assert report["test_from"] == 2024 and {"model", "random", "past_partner"} <= set(report["methods"])
-    table = runner.invoke(main, ["evaluate", "--test-from", "2024"]).output
-    assert "Hits@10" in table and "past_partner" in table
+    assert report["test_from"] == 2024 and {"model", "random", "past_partner", "text only"} <= set(report["methods"])
+    assert json.loads((tmp_path / "r" / "report.json").read_text()) == report
+    for png in ("hits_at_k.png", "metrics.png"):
+        assert (tmp_path / "r" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| model |" in (tmp_path / "r" / "report.md").read_text()
+    table = runner.invoke(main, ["evaluate", "--test-from", "2024", "--report", str(tmp_path / "r")]).output
+    assert "Hits@10" in table and "past_partner" in table and "best baseline" in table
+
+
+def test_train_saves_models_the_service_loads(runner: CliRunner, tiny_dir: Path, tmp_path: Path) -> None:
+    assert runner.invoke(main, ["load", str(tiny_dir), "--quiet"]).exit_code == 0
+    r = runner.invoke(main, ["train"])
+    assert r.exit_code == 0, r.output
+    assert "partner model" in r.output and "saved in" in r.output
+    meta = json.loads((tmp_path / "models" / "partners.json").read_text())
+    assert meta["features"] and meta["train_years"] and meta["positives"] > 0
+    with open_store(get_settings()) as store:
+        service = GraphService.open(store, get_settings().model_dir)
+        assert service._partners is not None and service._partners.model.meta == meta
+        assert service._collaborators is not None
 
 
 def test_evaluate_on_an_empty_store_says_why(runner: CliRunner) -> None:

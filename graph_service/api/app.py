@@ -24,9 +24,10 @@ def create_app(settings: Settings | None = None, service: GraphService | None = 
             app.state.service = service
             yield
             return
-        store = open_store(settings or get_settings())
+        config = settings or get_settings()
+        store = open_store(config)
         try:
-            app.state.service = GraphService.open(store)
+            app.state.service = GraphService.open(store, config.model_dir, config.fairness_strength)
             yield
         finally:
             store.close()

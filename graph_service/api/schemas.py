@@ -94,11 +94,85 @@ class CollaboratorOut(BaseModel):
     same_institution: bool
 
 
+class PathRel(BaseModel):
+    type: str
+    src: str
+    dst: str
+
+
+class ExplanationPath(BaseModel):
+    kind: str = Field(description="past_deal | partner_coauthor | peer_deal | shared_field | same_city | same_circle")
+    nodes: list[EntityRef] = Field(description="the walk, from the asking enterprise (or need) to the candidate")
+    relationships: list[PathRel] = Field(description="between consecutive nodes, each as stored (src -> dst)")
+
+
 class PartnerOut(BaseModel):
     researcher: EntityRef
     score: float = Field(description="the partner model's probability that they sign")
-    past_deals: list[EntityRef] = Field(description="deals the enterprise already signed with them")
-    via_partners: list[EntityRef] = Field(description="the enterprise's past partners who co-authored with them")
-    shared_fields: list[EntityRef] = Field(description="wanted fields they are expert in")
-    same_city: bool
-    same_circle: bool = Field(description="in a shared economic circle or corridor (成渝, 长三角 G60 ...)")
+    evidence: int = Field(description="kinds of reasons found: path kinds, plus matching words")
+    paths: list[ExplanationPath]
+    matched_words: list[str] = Field(description="words of the need found in their expertise, strongest first")
+
+
+class InstitutionOut(BaseModel):
+    institution: EntityRef
+    score: float = Field(description="its best suggested researcher's score")
+    researchers: list[EntityRef]
+
+
+class ExposureOut(BaseModel):
+    requests: int = Field(description="requests answered since fairness was turned on")
+    coverage: float = Field(description="share of everyone who could have been shown that was shown")
+    gini: float = Field(description="inequality of exposure over them (0 = even)")
+    top_decile_share: float = Field(description="share of all exposure taken by the most exposed 10%")
+
+
+class PartnersOut(BaseModel):
+    enterprise: EntityRef
+    need: EntityRef | None
+    fields: list[EntityRef] = Field(description="technology fields asked for")
+    considered: int = Field(description="candidates the model scored after filters")
+    partners: list[PartnerOut]
+    institutions: list[InstitutionOut] = Field(description="institutions of the suggested researchers")
+    exposure: ExposureOut | None = Field(description="spread of exposure so far, when fairness is on")
+
+
+class FairnessIn(BaseModel):
+    strength: float = Field(ge=0.0, le=10.0, description="0 turns fairness off; 0.5 to 2 damp the often shown")
+
+
+class NeedOut(BaseModel):
+    need: EntityRef
+    kind: str = Field(description="need, or challenge (揭榜挂帅)")
+    enterprise: EntityRef = Field(description="who posted it")
+    score: float = Field(description="the partner model's probability that this researcher would sign it")
+    paths: list[ExplanationPath]
+    matched_words: list[str]
+
+
+class TeamMemberOut(BaseModel):
+    researcher: EntityRef
+    score: float
+    fields: list[EntityRef] = Field(description="the challenge's fields this member is expert in")
+
+
+class TieOut(BaseModel):
+    a: str
+    b: str
+    kind: str = Field(description="worked_together (co-authors or co-parties of a deal) or shared_partner")
+
+
+class TeamOut(BaseModel):
+    members: list[TeamMemberOut]
+    covered: list[EntityRef]
+    uncovered: list[EntityRef]
+    ties: list[TieOut]
+    objective: float = Field(description="fit plus tie bonuses minus member costs (covered fields count 10 each)")
+    optimal: bool = Field(description="CP-SAT proved no better team exists among those not yet proposed")
+
+
+class TeamsOut(BaseModel):
+    need: EntityRef
+    fields: list[EntityRef]
+    single_cover: list[EntityRef] = Field(description="researchers who alone cover every field")
+    teams: list[TeamOut]

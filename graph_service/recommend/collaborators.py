@@ -8,6 +8,7 @@ co-authors, shared fields and a shared institution.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -51,6 +52,19 @@ class CollaboratorRecommender:
         self.model = LinkModel(seed=self.seed).fit(edges, np.ones(len(edges.u), dtype=bool))
         self._adj = pattern(self.projection.out[RelType.CO_AUTHOR])
         return self
+
+    def save(self, path: Path) -> None:
+        if self.model is None:
+            raise RuntimeError("call fit() first")
+        self.model.save(path)
+
+    @classmethod
+    def load(cls, path: Path, projection: Projection) -> CollaboratorRecommender:
+        """The saved scorer over this projection's co-authorship (the scorer reads the graph live)."""
+        recommender = cls(projection)
+        recommender.model = LinkModel.load(path)
+        recommender._adj = pattern(projection.out[RelType.CO_AUTHOR])
+        return recommender
 
     def recommend(self, researcher_id: str, top_k: int = 10, exclude_known: bool = True) -> list[Suggestion]:
         p = self.projection

@@ -50,7 +50,10 @@ def exposure_report(lists: Iterable[Sequence[str]], population: Sequence[str]) -
         for rank, item in enumerate(ranked, 1):
             if item in exposure:
                 exposure[item] += position_exposure(rank)
-    values = np.array(list(exposure.values()))
+    return _report(np.array(list(exposure.values())))
+
+
+def _report(values: np.ndarray) -> ExposureReport:
     if len(values) == 0:
         return ExposureReport(0.0, 0.0, 0.0)
     top = np.sort(values)[::-1][: max(1, len(values) // 10)]
@@ -60,19 +63,38 @@ def exposure_report(lists: Iterable[Sequence[str]], population: Sequence[str]) -
 
 class ExposureTracker:
     """Re-ranks across a stream of requests: a candidate's score is lowered by `strength` times the
-    log of the exposure it has already received, so the popular are damped, not excluded."""
+    log of the exposure it has already received, so the popular are damped, not excluded. Scores are
+    on a log scale (log-probabilities, log-odds), so the damping divides a probability by a power of
+    past exposure. It also keeps who could have been shown, to report how exposure is spread."""
 
     def __init__(self, strength: float = 1.0) -> None:
         if strength < 0:
             raise ValueError("strength must be >= 0")
         self.strength = strength
         self.exposure: dict[str, float] = defaultdict(float)
+        self.population: set[str] = set()
+        self.requests = 0
+
+    def order(self, ids: Sequence[str], scores: Sequence[float], top_k: int) -> list[str]:
+        """The best `top_k` of `ids` after damping; records nothing."""
+        penalty = np.array([np.log1p(self.exposure.get(i, 0.0)) for i in ids])
+        adjusted = np.asarray(scores, dtype=np.float64) - self.strength * penalty
+        return [ids[i] for i in np.argsort(-adjusted, kind="stable")[:top_k]]
+
+    def record(self, shown: Sequence[str], candidates: Iterable[str] = ()) -> None:
+        """One answered request: what it showed, in rank order, and everyone it could have shown."""
+        self.requests += 1
+        self.population.update(candidates)
+        self.population.update(shown)
+        for rank, item in enumerate(shown, 1):
+            self.exposure[item] += position_exposure(rank)
 
     def rerank(self, ids: Sequence[str], scores: Sequence[float], top_k: int) -> list[str]:
-        penalty = np.array([np.log1p(self.exposure[i]) for i in ids])
-        adjusted = np.asarray(scores, dtype=np.float64) - self.strength * penalty
-        order = np.argsort(-adjusted, kind="stable")[:top_k]
-        chosen = [ids[i] for i in order]
-        for rank, item in enumerate(chosen, 1):
-            self.exposure[item] += position_exposure(rank)
+        chosen = self.order(ids, scores, top_k)
+        self.record(chosen, ids)
         return chosen
+
+    def report(self) -> ExposureReport:
+        """Spread of exposure so far over everyone who could have been shown."""
+        values = np.array([self.exposure.get(i, 0.0) for i in self.population])
+        return _report(values)

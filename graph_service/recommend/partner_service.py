@@ -1,88 +1,302 @@
-"""Partner suggestions for an enterprise or one of its needs, with the reasons behind each.
+"""Partner suggestions for an enterprise or one of its needs, each with the graph paths behind it.
 
-`fit` learns from the last years of deals (each with the history before its year); `recommend`
-ranks candidates against the whole history, as of now.
+`train` learns from the last years of deals (each with the history before its year); `recommend`
+ranks candidates against the whole history, as of now. `save`/`load` keep the model and the text
+index together, so that a service starts without refitting.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from graph_service.errors import InvalidInput
-from graph_service.projection import Projection
+from graph_service.projection import Hop, Projection
 from graph_service.recommend.partner_eval import train
-from graph_service.recommend.partners import FEATURES, History, PartnerModel, Query, candidates, features
+from graph_service.recommend.partners import (
+    FEATURES,
+    History,
+    PartnerModel,
+    Query,
+    Text,
+    candidates,
+    features,
+    row,
+)
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import GraphReader
+from graph_service.text.index import TextIndex
+
+_POSTED_BY = Hop([RelType.POSTED], "in")
+_ABOUT = Hop([RelType.ABOUT], "out")
+_ACTIVE_IN = Hop([RelType.ACTIVE_IN], "out")
+_AFFILIATION = Hop([RelType.AFFILIATED_WITH], "out")
+MODEL_FILE, TEXT_FILE, META_FILE = "partners.pkl", "text.pkl", "partners.json"
+PATHS_PER_KIND = 2  # explanation paths shown per kind of reason
+
+
+@dataclass(frozen=True)
+class Path_:
+    """One explanation: a walk through the graph, nodes in order and the relationships between them
+    (each as stored: type, src, dst)."""
+
+    kind: str  # past_deal | partner_coauthor | peer_deal | shared_field | same_city | same_circle
+    nodes: list[str]
+    rels: list[tuple[str, str, str]]
 
 
 @dataclass(frozen=True)
 class PartnerSuggestion:
     id: str
     score: float
-    past_deals: list[str]  # deals the enterprise already signed with this researcher
-    via_partners: list[str]  # the enterprise's past partners who co-authored with this researcher
-    shared_fields: list[str]  # wanted fields this researcher is expert in
-    same_city: bool
-    same_circle: bool
+    paths: list[Path_]
+    matched_words: list[str]  # words of the need found in the researcher's expertise
+
+    @property
+    def evidence(self) -> int:
+        """Reasons behind the suggestion: each kind of path found, and matching words."""
+        return len({p.kind for p in self.paths}) + bool(self.matched_words)
+
+
+@dataclass(frozen=True)
+class InstitutionSuggestion:
+    id: str
+    score: float  # its best researcher's
+    researchers: list[str]  # its suggested researchers, best first
+
+
+@dataclass(frozen=True)
+class Filters:
+    region: str | None = None  # candidates located in this region or below it
+    circle: str | None = None  # candidates in a city of this economic circle (成渝, G60, ...)
+    institution_kind: str | None = None  # university, research_institute, ...
+    min_evidence: int = 0
+    exclude_partners: bool = False  # leave out researchers the enterprise already signed with
+
+
+@dataclass
+class PartnerResult:
+    query: Query
+    suggestions: list[PartnerSuggestion]
+    institutions: list[InstitutionSuggestion]
+    considered: int  # candidates scored
+    candidates: list[str] = field(default_factory=list)  # everyone who could have been shown
 
 
 class PartnerRecommender:
-    def __init__(self, projection: Projection, store: GraphReader, seed: int = 0) -> None:
-        self.projection, self.store, self.seed = projection, store, seed
-        self.model: PartnerModel | None = None
-        self.history: History | None = None
+    def __init__(self, projection: Projection, store: GraphReader, model: PartnerModel, text: TextIndex) -> None:
+        self.projection, self.store, self.model = projection, store, model
+        self.text = Text(text, projection)
+        self.history = History(projection, _now(projection))
 
-    def fit(self, train_years: int = 3) -> PartnerRecommender:
-        years = self.projection.attrs["year"][self.projection.attrs["year"] > 0]
-        if len(years) == 0:
-            raise InvalidInput("the graph holds no dated deals to learn from", field="Deal")
-        now = int(years.max()) + 1
-        self.model = train(self.projection, self.store, range(now - train_years, now), None, self.seed)
-        self.history = History(self.projection, now)
-        return self
+    @classmethod
+    def train(cls, projection: Projection, store: GraphReader, text: TextIndex, train_years: int = 3,
+              seed: int = 0) -> PartnerRecommender:
+        now = _now(projection)
+        model = train(projection, store, range(now - train_years, now), Text(text, projection), seed)
+        return cls(projection, store, model, text)
 
-    def query_for(self, enterprise_id: str | None, need_id: str | None) -> Query:
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.model.save(directory / MODEL_FILE)
+        self.text.index.save(directory / TEXT_FILE)
+        (directory / META_FILE).write_text(json.dumps(self.model.meta, ensure_ascii=False, indent=2))
+
+    @classmethod
+    def load(cls, directory: Path, projection: Projection, store: GraphReader) -> PartnerRecommender:
+        return cls(projection, store, PartnerModel.load(directory / MODEL_FILE), TextIndex.load(directory / TEXT_FILE))
+
+    @staticmethod
+    def saved_in(directory: Path) -> bool:
+        return all((directory / f).exists() for f in (MODEL_FILE, TEXT_FILE))
+
+    # --- queries -------------------------------------------------------------------------------
+    def query_for(self, enterprise_id: str | None, need_id: str | None, text: str = "") -> Query:
         p = self.projection
         if need_id is not None:
             need = p.idx(need_id)
             if p.label_of(need) != Label.NEED:
                 raise InvalidInput(f"{need_id!r} is a {p.label_of(need)}, not a Need", field="need")
-            posters = [i for i in p.inc[RelType.POSTED][need].indices.tolist() if p.label_of(i) == Label.ENTERPRISE]
+            posters = [i for i in p.neighbours(need_id, _POSTED_BY).nodes.tolist() if p.label_of(i) == Label.ENTERPRISE]
             if not posters:
                 raise InvalidInput(f"need {need_id!r} has no enterprise that posted it", field="need")
-            return Query(posters[0], p.out[RelType.ABOUT][need].indices)
+            node = self.store.get_node(need_id)
+            wanted = p.neighbours(need_id, _ABOUT).nodes
+            need_text = str(node.props.get("text", "")) if node else ""
+            return self._checked(Query(posters[0], wanted, " ".join(filter(None, [need_text, text])), need))
         if enterprise_id is None:
             raise InvalidInput("give an enterprise or a need", field="enterprise")
         firm = p.idx(enterprise_id)
         if p.label_of(firm) != Label.ENTERPRISE:
             raise InvalidInput(f"{enterprise_id!r} is a {p.label_of(firm)}, not an Enterprise", field="enterprise")
-        return Query(firm, p.out[RelType.ACTIVE_IN][firm].indices)
+        return self._checked(Query(firm, p.neighbours(enterprise_id, _ACTIVE_IN).nodes, text))
+
+    def _checked(self, q: Query) -> Query:
+        if q.enterprise >= self.projection.base_nodes:
+            raise InvalidInput(f"enterprise {self.projection.ids[q.enterprise]!r} was added after the projection "
+                               "was built; rebuild it (POST /api/v1/graph/projection/rebuild) to recommend for it",
+                               field="enterprise")
+        q.fields = q.fields[q.fields < self.projection.base_nodes]  # fields added since are not in the history
+        return q
+
+    def scored(self, q: Query, filters: Filters = Filters()) -> tuple[np.ndarray, np.ndarray]:
+        """(candidates, model scores) after filters, best first."""
+        h = self.history
+        cands = candidates(h, q, self.text)
+        cands = cands[self._keep(q, cands, filters)]
+        if len(cands) == 0:
+            return cands, np.empty(0)
+        scores = self.model.score(features(h, q, cands, self.text))
+        order = np.argsort(-scores, kind="stable")
+        return cands[order], scores[order]
 
     def recommend(self, enterprise_id: str | None = None, need_id: str | None = None, top_k: int = 10,
-                  exclude_known: bool = False) -> list[PartnerSuggestion]:
-        if self.model is None or self.history is None:
-            raise RuntimeError("call fit() first")
-        h, q = self.history, self.query_for(enterprise_id, need_id)
-        cands = candidates(h, q)
-        if exclude_known:
-            cands = cands[np.asarray(h.partners[q.enterprise][:, cands].todense()).ravel() == 0]
-        if len(cands) == 0:
-            return []
-        x = features(h, q, cands)
-        scores = self.model.score(x)
-        best = np.argsort(-scores, kind="stable")[:top_k]
-        return [self._explain(q, int(cands[i]), float(scores[i]), x[i]) for i in best]
+                  filters: Filters = Filters(), text: str = "", rerank=None) -> PartnerResult:
+        """Top `top_k` researchers with their paths; `rerank(ids, scores, k)` may reorder (fairness)."""
+        q = self.query_for(enterprise_id, need_id, text)
+        cands, scores = self.scored(q, filters)
+        p = self.projection
+        ids = [p.ids[c] for c in cands.tolist()]
+        position = {i: k for k, i in enumerate(ids)}
+        chosen: list[PartnerSuggestion] = []
+        # explain in score order until top_k pass the evidence bar (explaining all would cost more)
+        pool = ids if rerank is None else rerank(ids, np.log(np.maximum(scores, 1e-12)).tolist(), len(ids))
+        for node_id in pool:
+            suggestion = self.explain(q, p.idx(node_id), float(scores[position[node_id]]))
+            if suggestion.evidence >= filters.min_evidence:
+                chosen.append(suggestion)
+                if len(chosen) == top_k:
+                    break
+        return PartnerResult(q, chosen, self._institutions(chosen), len(cands), ids)
 
-    def _explain(self, q: Query, r: int, score: float, row: np.ndarray) -> PartnerSuggestion:
-        p, h = self.projection, self.history
-        assert h is not None
-        deals = set(h.involved[q.enterprise].indices.tolist()) & set(h.involved[r].indices.tolist())
-        partners = {i for i in h.partners[q.enterprise].indices.tolist() if h.is_researcher[i] and i != r}
-        via = partners & set(h.coauthors[r].indices.tolist())
-        shared = set(q.fields.tolist()) & set(h.expertise[r].indices.tolist())
-        return PartnerSuggestion(p.ids[r], score, sorted(p.ids[d] for d in deals), sorted(p.ids[i] for i in via),
-                                 sorted(p.ids[f] for f in shared), bool(row[FEATURES.index("same_city")]),
-                                 bool(row[FEATURES.index("same_circle")]))
+    def _keep(self, q: Query, cands: np.ndarray, f: Filters) -> np.ndarray:
+        h, p = self.history, self.projection
+        keep = np.ones(len(cands), dtype=bool)
+        if f.exclude_partners:
+            keep &= np.asarray(h.partners[q.enterprise][:, cands].todense()).ravel() == 0
+        if f.region is not None:
+            keep &= h.within(cands, self._node(f.region, Label.REGION, "region"))
+        if f.circle is not None:
+            keep &= h.in_circle(cands, self._node(f.circle, Label.CIRCLE, "circle"))
+        if f.institution_kind is not None:
+            kinds = p.vocab.get("kind", [])
+            if f.institution_kind not in kinds:
+                raise InvalidInput(f"unknown institution kind {f.institution_kind!r}", field="institution_kind")
+            code = kinds.index(f.institution_kind)
+            aff = p.out[RelType.AFFILIATED_WITH]
+            kind_of = np.full(len(cands), -1)
+            has = np.diff(aff.indptr)[cands] > 0
+            kind_of[has] = p.attrs["kind"][aff.indices[aff.indptr[cands[has]]]]
+            keep &= kind_of == code
+        return keep
+
+    def _node(self, node_id: str, label: Label, name: str) -> int:
+        i = self.projection.index.get(node_id)
+        if i is None or self.projection.label_of(i) != label:
+            raise InvalidInput(f"{node_id!r} is not a known {label}", field=name)
+        return i
+
+    def _institutions(self, chosen: list[PartnerSuggestion]) -> list[InstitutionSuggestion]:
+        p = self.projection
+        by: dict[str, list[PartnerSuggestion]] = {}
+        for s in chosen:
+            for inst in p.neighbours(s.id, _AFFILIATION).nodes.tolist():
+                by.setdefault(p.ids[inst], []).append(s)
+        ranked = sorted(by.items(), key=lambda kv: (-kv[1][0].score, kv[0]))
+        return [InstitutionSuggestion(i, members[0].score, [m.id for m in members]) for i, members in ranked]
+
+    # --- explanations --------------------------------------------------------------------------
+    def explain(self, q: Query, r: int, score: float) -> PartnerSuggestion:
+        h, p = self.history, self.projection
+        e, rid, eid = q.enterprise, p.ids[r], p.ids[q.enterprise]
+        paths: list[Path_] = []
+        party = RelType.PARTY_TO.value
+        deals_e = set(row(h.involved, e).tolist())
+        for d in sorted(deals_e & set(row(h.involved, r).tolist()))[:PATHS_PER_KIND]:
+            paths.append(Path_("past_deal", [eid, p.ids[d], rid], [(party, eid, p.ids[d]), (party, rid, p.ids[d])]))
+        partners = [i for i in row(h.partners, e).tolist() if h.is_researcher[i] and i != r]
+        coauthors = set(row(h.coauthors, r).tolist())
+        for partner in [i for i in partners if i in coauthors][:PATHS_PER_KIND]:
+            d = min(deals_e & set(row(h.involved, partner).tolist()))
+            a, b = sorted((rid, p.ids[partner]))
+            paths.append(Path_("partner_coauthor", [eid, p.ids[d], p.ids[partner], rid],
+                               [(party, eid, p.ids[d]), (party, p.ids[partner], p.ids[d]),
+                                (RelType.CO_AUTHOR.value, a, b)]))
+        paths += self._peer_paths(e, r)
+        wanted = set(q.fields.tolist())
+        source, via = (e, RelType.ACTIVE_IN) if q.need < 0 else (q.need, RelType.ABOUT)
+        for f in sorted(wanted & set(row(h.expertise, r).tolist())):
+            paths.append(Path_("shared_field", [p.ids[source], p.ids[f], rid],
+                               [(via.value, p.ids[source], p.ids[f]), (RelType.EXPERT_IN.value, rid, p.ids[f])]))
+        paths += self._place_paths(e, r)
+        words: list[str] = []
+        if q.text:
+            doc = self.text.index.position(rid)
+            if doc >= 0:
+                words = self.text.index.matched_words(self.text.lookup(q.text)[3].query, doc)
+        return PartnerSuggestion(rid, score, paths, words)
+
+    def _peer_paths(self, e: int, r: int) -> list[Path_]:
+        """Enterprise -ACTIVE_IN-> field <-ACTIVE_IN- other enterprise -PARTY_TO-> deal <-PARTY_TO- r."""
+        h, p = self.history, self.projection
+        fields = set(row(h.activity, e).tolist())
+        out: list[Path_] = []
+        for d in row(h.involved, r).tolist():
+            for other in row(p.inc[RelType.PARTY_TO], d).tolist():
+                if other == e or p.label_of(other) != Label.ENTERPRISE:
+                    continue
+                shared = sorted(fields & set(row(h.activity, other).tolist()))
+                if shared:
+                    f, ids = shared[0], p.ids
+                    active, party = RelType.ACTIVE_IN.value, RelType.PARTY_TO.value
+                    out.append(Path_("peer_deal", [ids[e], ids[f], ids[other], ids[d], ids[r]],
+                                     [(active, ids[e], ids[f]), (active, ids[other], ids[f]),
+                                      (party, ids[other], ids[d]), (party, ids[r], ids[d])]))
+                    if len(out) == PATHS_PER_KIND:
+                        return out
+        return out
+
+    def _place_paths(self, e: int, r: int) -> list[Path_]:
+        """Both located in one city, or in two cities of one economic circle."""
+        h, p = self.history, self.projection
+        a, b = self._climb(e), self._climb(r)
+        if not a or not b:
+            return []
+        ca, cb = a[0][-1], b[0][-1]
+        down = [(t, x, y) for t, x, y in b[1]][::-1]
+        if ca == cb:
+            return [Path_("same_city", [p.ids[i] for i in a[0] + b[0][-2::-1]], a[1] + down)]
+        shared = [c for c, bit in h.circle_bit.items() if h.circle_bits[ca] & h.circle_bits[cb] & bit]
+        if not shared:
+            return []
+        c = min(shared, key=lambda i: p.ids[i])
+        member = RelType.MEMBER_OF.value
+        bridge = [(member, p.ids[ca], p.ids[c]), (member, p.ids[cb], p.ids[c])]
+        return [Path_("same_circle", [p.ids[i] for i in a[0] + [c] + b[0][::-1]], a[1] + bridge + down)]
+
+    def _climb(self, node: int) -> tuple[list[int], list[tuple[str, str, str]]] | None:
+        """Node, its region, and parents up to its city; with the LOCATED_IN and PART_OF rels between."""
+        h, p = self.history, self.projection
+        at, city = int(h.region[node]), int(h.city[node])
+        if at < 0 or city < 0:
+            return None
+        nodes, rels = [node, at], [(RelType.LOCATED_IN.value, p.ids[node], p.ids[at])]
+        while at != city:
+            up = int(h.parent[at])
+            nodes.append(up)
+            rels.append((RelType.PART_OF.value, p.ids[at], p.ids[up]))
+            at = up
+        return nodes, rels
+
+
+def _now(projection: Projection) -> int:
+    years = projection.attrs["year"][projection.attrs["year"] > 0]
+    if len(years) == 0:
+        raise InvalidInput("the graph holds no dated deals to learn from", field="Deal")
+    return int(years.max()) + 1
+
+
+__all__ = ["FEATURES", "Filters", "PartnerRecommender", "PartnerResult", "PartnerSuggestion", "Path_"]

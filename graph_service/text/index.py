@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from graph_service.schema import Label
@@ -38,39 +41,73 @@ class TextIndex:
                                            sublinear_tf=True)
         self._matrix = self._vectorizer.fit_transform(texts).tocsr()
         self._terms = self._vectorizer.get_feature_names_out()
+        self._postings = self._matrix.tocsc()  # term -> documents, for queries touching few words
+
+    def hits(self, query: str) -> TextHits:
+        """Every document sharing a word with `query`, read from the posting lists of its words only,
+        so the cost follows the query's words, not the size of the index."""
+        q = self._vectorizer.transform([query])
+        cols = self._postings
+        spans = [(cols.indptr[t], cols.indptr[t + 1], w) for t, w in zip(q.indices.tolist(), q.data.tolist())]
+        if not spans:
+            return TextHits(np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64), q)
+        docs = np.concatenate([cols.indices[a:b] for a, b, _ in spans])
+        weights = np.concatenate([cols.data[a:b] * w for a, b, w in spans])
+        found, inverse = np.unique(docs, return_inverse=True)
+        return TextHits(found.astype(np.int64), np.bincount(inverse, weights=weights),
+                        np.bincount(inverse).astype(np.int64), q)
 
     def search(self, query: str, top_k: int = 10, among: Sequence[str] | None = None) -> list[Hit]:
         """Best `top_k` documents by cosine similarity (only those with a shared word), optionally only
         among the given ids."""
-        q = self._vectorizer.transform([query])
-        scores = np.asarray((self._matrix @ q.T).todense()).ravel()
+        found = self.hits(query)
+        docs, scores = found.docs, found.sim
         if among is not None:
-            mask = np.zeros(len(scores), dtype=bool)
-            mask[[self._position[i] for i in among if i in self._position]] = True
-            scores = np.where(mask, scores, 0.0)
-        k = min(top_k, int((scores > 0).sum()))
-        if k == 0:
-            return []
-        best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.argsort(-scores[best], kind="stable")]
-        q_terms = dict(zip(q.indices.tolist(), q.data.tolist()))
-        hits = []
-        for i in best.tolist():
-            row = self._matrix[i]
-            shared = sorted((t for t in row.indices.tolist() if t in q_terms), key=lambda t: -q_terms[t])
-            hits.append(Hit(self.ids[i], float(scores[i]), [str(self._terms[t]) for t in shared]))
-        return hits
+            keep = np.isin(docs, [self._position[i] for i in among if i in self._position])
+            docs, scores = docs[keep], scores[keep]
+        best = np.argsort(-scores, kind="stable")[:top_k]
+        return [Hit(self.ids[d], float(scores[i]), self.matched_words(found.query, d))
+                for i, d in zip(best.tolist(), docs[best].tolist())]
+
+    def matched_words(self, query: str | sp.csr_matrix, doc: int | str) -> list[str]:
+        """The query's words found in one document (by position or id), strongest for the query first."""
+        q = self._vectorizer.transform([query]) if isinstance(query, str) else query
+        i = self._position[doc] if isinstance(doc, str) else doc
+        terms = self._matrix.indices[self._matrix.indptr[i]:self._matrix.indptr[i + 1]]
+        weight = dict(zip(q.indices.tolist(), q.data.tolist()))
+        shared = sorted((t for t in terms.tolist() if t in weight), key=lambda t: -weight[t])
+        return [str(self._terms[t]) for t in shared]
+
+    def position(self, doc_id: str) -> int:
+        return self._position.get(doc_id, -1)
+
+    def save(self, path: Path) -> None:
+        with open(path, "wb") as f:
+            pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def load(path: Path) -> TextIndex:
+        with open(path, "rb") as f:
+            index = pickle.load(f)  # our own file, written by `techmatch train`
+        if not isinstance(index, TextIndex):
+            raise ValueError(f"{path} does not hold a text index")
+        return index
 
 
-    def similarity(self, query: str, ids: Sequence[str]) -> np.ndarray:
-        """Cosine similarity of `query` to each listed document (0 for ids not indexed)."""
-        q = self._vectorizer.transform([query])
-        rows = np.array([self._position.get(i, -1) for i in ids], dtype=np.int64)
-        out = np.zeros(len(ids))
-        known = rows >= 0
-        if known.any():
-            out[known] = np.asarray((self._matrix[rows[known]] @ q.T).todense()).ravel()
-        return out
+@dataclass(frozen=True)
+class TextHits:
+    """Documents sharing words with one query: positions (sorted), cosine similarity, words shared."""
+
+    docs: np.ndarray
+    sim: np.ndarray
+    words: np.ndarray
+    query: sp.csr_matrix
+
+    def words_ahead(self, words: np.ndarray) -> np.ndarray:
+        """For each count of shared words, how many documents share more: the rank a search would give."""
+        counts = np.bincount(self.words, minlength=int(max(words.max(initial=0), self.words.max(initial=0))) + 2)
+        more = counts[::-1].cumsum()[::-1]  # more[w] = documents sharing at least w words
+        return more[words.astype(np.int64) + 1]
 
 
 def _as_text(value: object) -> str:

@@ -31,5 +31,11 @@ class DomainTokenizer:
         for word in self.words:
             self._jieba.add_word(word)
 
+    def __getstate__(self) -> dict:  # jieba's tokenizer holds a lock: keep the words, rebuild on load
+        return {"words": self.words}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["words"])  # type: ignore[misc]
+
     def __call__(self, text: str) -> list[str]:
         return [t for t in self._jieba.lcut(text) if len(t) >= 2 and t not in STOPWORDS and _KEEP.match(t)]

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from graph_service.projection import build_projection
-from graph_service.recommend.partner_eval import deal_cases, evaluate
+from graph_service.recommend.partner_eval import BASELINES, KS, _rank_metrics, deal_cases, evaluate
 from graph_service.recommend.partners import FEATURES, History, Query, candidates, features
 from graph_service.schema import Label, RelType
 from graph_service.stores.sqlite_store import SqliteStore
+from loaders.importer import load_directory
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +59,47 @@ def test_temporal_evaluation_reports_every_method(loaded) -> None:
     store, p = loaded
     report = evaluate(p, store, test_start=2024, train_start=2020)
     assert report["test_cases"] > 20 and report["candidate_recall"] > 0.9
-    assert set(report["methods"]) == {"model", "random", *FEATURES}
+    assert set(report["methods"]) == {"model", "random", *BASELINES}
+    assert {"popularity", "text only", "past_partner", "coauthor_of_partner"} <= set(BASELINES)
     m = report["methods"]
     assert m["model"]["hits@10"] > m["random"]["hits@10"]
+    assert report["best_baseline"] == max(BASELINES, key=lambda n: m[n]["hits@10"])
     for values in m.values():
-        assert set(values) == {"hits@10", "mrr", "ndcg@10"} and all(0 <= v <= 1 for v in values.values())
+        assert set(values) == {"auc", "mrr", "ndcg@10", *(f"hits@{k}" for k in KS)}
+        assert all(0 <= v <= 1 for v in values.values())
+        assert [values[f"hits@{k}"] for k in KS] == sorted(values[f"hits@{k}"] for k in KS)
+
+
+def test_rank_metrics_on_a_known_ranking() -> None:
+    scores = np.array([0.9, 0.8, 0.7, 0.1])
+    truth = np.array([False, True, False, True])
+    m = _rank_metrics(scores, truth)
+    assert m["hits@1"] == 0 and m["hits@3"] == 1 and m["mrr"] == 0.5
+    assert m["auc"] == pytest.approx(0.25)  # of the four true-false pairs only (0.8, 0.7) is ordered rightly
+    ideal = 1 + 1 / np.log2(3)
+    assert m["ndcg@10"] == pytest.approx((1 / np.log2(3) + 1 / np.log2(5)) / ideal)
+
+
+def test_features_do_not_see_deals_from_the_cutoff_on(tiny_dir, tmp_path) -> None:
+    """The same query scored as of 2024 on the full graph and on a graph without the deals of 2024
+    and later gives identical features: nothing from the future leaks into them."""
+    full = SqliteStore(tmp_path / "full.sqlite")
+    full.ensure_schema()
+    load_directory(full, tiny_dir, progress=False)
+    cut = SqliteStore(tmp_path / "cut.sqlite")
+    cut.ensure_schema()
+    load_directory(cut, tiny_dir, progress=False)
+    late = [r[1] for batch in cut.scan_nodes(Label.DEAL, ("year",)) for r in batch if int(r[2] or 0) >= 2024]
+    assert late
+    cut.write(lambda w: [w.delete_node(d) for d in late])
+    p_full, p_cut = build_projection(full), build_projection(cut)
+    h_full, h_cut = History(p_full, 2024), History(p_cut, 2024)
+    for firm_id in ("E000002", "E000005", "E000011"):
+        q_full = Query(p_full.idx(firm_id), p_full.out[RelType.ACTIVE_IN][p_full.idx(firm_id)].indices)
+        q_cut = Query(p_cut.idx(firm_id), p_cut.out[RelType.ACTIVE_IN][p_cut.idx(firm_id)].indices)
+        ids = sorted({p_full.ids[c] for c in candidates(h_full, q_full).tolist()})
+        assert ids == sorted({p_cut.ids[c] for c in candidates(h_cut, q_cut).tolist()})
+        x_full = features(h_full, q_full, np.array([p_full.idx(i) for i in ids]))
+        x_cut = features(h_cut, q_cut, np.array([p_cut.idx(i) for i in ids]))
+        np.testing.assert_array_equal(x_full, x_cut)
+

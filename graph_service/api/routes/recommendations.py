@@ -1,11 +1,31 @@
 """Recommendations. Each suggestion carries its reasons as typed entities."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from graph_service.api.deps import ServiceDep
-from graph_service.api.schemas import CollaboratorOut, EntityRef, PartnerOut
+from graph_service.api.schemas import (
+    CollaboratorOut,
+    EntityRef,
+    ExplanationPath,
+    ExposureOut,
+    FairnessIn,
+    InstitutionOut,
+    NeedOut,
+    PartnerOut,
+    PartnersOut,
+    PathRel,
+    TeamMemberOut,
+    TeamOut,
+    TeamsOut,
+    TieOut,
+)
+from graph_service.recommend.needs import needs_for
+from graph_service.recommend.partner_service import Filters, Path_
+from graph_service.recommend.teams import teams_for
+from graph_service.service import GraphService
 
 router = APIRouter(prefix="/api/v1/recommendations", tags=["recommendations"])
 
@@ -26,17 +46,91 @@ def collaborators(researcher_id: str, service: ServiceDep,
             for s in found if s.id in nodes]
 
 
-@router.get("/partners", response_model=list[PartnerOut],
-            summary="Researchers to partner with, for an enterprise or one of its needs, with the reasons")
+@router.get("/partners", response_model=PartnersOut,
+            summary="Researchers and institutions to partner with, for an enterprise or one of its needs",
+            description="Each researcher comes with the graph paths behind the suggestion (typed nodes and "
+                        "relationships) and the words of the need that matched their expertise. A brand-new "
+                        "need with no links is matched by its text.")
 def partners(service: ServiceDep, enterprise: str | None = None, need: str | None = None,
-             top_k: Annotated[int, Query(ge=1, le=100)] = 10, exclude_known: bool = False) -> list[PartnerOut]:
-    found = service.partners(enterprise, need, top_k, exclude_known)
-    ids = {i for s in found for i in (s.id, *s.past_deals, *s.via_partners, *s.shared_fields)}
+             text: Annotated[str, Query(max_length=2000, description="extra words to match")] = "",
+             top_k: Annotated[int, Query(ge=1, le=100)] = 10,
+             region: Annotated[str | None, Query(description="only candidates located in this region")] = None,
+             circle: Annotated[str | None, Query(description="only candidates in this economic circle")] = None,
+             institution_kind: Annotated[str | None, Query(description="university, research_institute, ...")] = None,
+             min_evidence: Annotated[int, Query(ge=0, le=7)] = 0,
+             exclude_partners: bool = False) -> PartnersOut:
+    filters = Filters(region, circle, institution_kind, min_evidence, exclude_partners)
+    result, exposure = service.partners(enterprise, need, top_k, filters, text)
+    p = service.projection
+    q = result.query
+    ids = {p.ids[q.enterprise], *(p.ids[f] for f in q.fields.tolist())}
+    ids |= {i for s in result.suggestions for path in s.paths for i in path.nodes}
+    ids |= {i for inst in result.institutions for i in (inst.id, *inst.researchers)}
+    if q.need >= 0:
+        ids.add(p.ids[q.need])
+    ref = _refs(service, ids)
+
+    return PartnersOut(
+        enterprise=ref(p.ids[q.enterprise]), need=ref(p.ids[q.need]) if q.need >= 0 else None,
+        fields=[ref(p.ids[f]) for f in q.fields.tolist()], considered=result.considered,
+        partners=[PartnerOut(researcher=ref(s.id), score=s.score, evidence=s.evidence, matched_words=s.matched_words,
+                             paths=_paths(s.paths, ref))
+                  for s in result.suggestions],
+        institutions=[InstitutionOut(institution=ref(i.id), score=i.score, researchers=[ref(r) for r in i.researchers])
+                      for i in result.institutions],
+        exposure=None if exposure is None else ExposureOut(requests=service.exposure.requests, **vars(exposure)))
+
+
+@router.get("/needs/{researcher_id}", response_model=list[NeedOut],
+            summary="Open needs and 揭榜挂帅 challenges that fit a researcher, with the reasons")
+def needs(researcher_id: str, service: ServiceDep, top_k: Annotated[int, Query(ge=1, le=100)] = 10,
+          challenges_only: bool = False) -> list[NeedOut]:
+    found = needs_for(service.partner_recommender(), researcher_id, top_k, challenges_only)
+    ids = {i for s in found for i in (s.id, s.enterprise, *(n for path in s.paths for n in path.nodes))}
+    ref = _refs(service, ids)
+    return [NeedOut(need=ref(s.id), kind=s.kind, enterprise=ref(s.enterprise), score=s.score,
+                    paths=_paths(s.paths, ref), matched_words=s.matched_words) for s in found]
+
+
+@router.get("/teams/{need_id}", response_model=TeamsOut,
+            summary="Small teams (2-4) whose expertise together covers a challenge's fields (CP-SAT)")
+def teams(need_id: str, service: ServiceDep, count: Annotated[int, Query(ge=1, le=10)] = 3,
+          min_size: Annotated[int, Query(ge=1, le=6)] = 2, max_size: Annotated[int, Query(ge=1, le=6)] = 4) -> TeamsOut:
+    answer = teams_for(service.partner_recommender(), need_id, count, min_size, max_size)
+    ids = {need_id, *answer.fields, *answer.single_cover, *(m.id for t in answer.teams for m in t.members)}
+    ref = _refs(service, ids)
+    return TeamsOut(need=ref(need_id), fields=[ref(f) for f in answer.fields],
+                    single_cover=[ref(i) for i in answer.single_cover],
+                    teams=[TeamOut(members=[TeamMemberOut(researcher=ref(m.id), score=m.score,
+                                                         fields=[ref(f) for f in m.fields]) for m in t.members],
+                                   covered=[ref(f) for f in t.covered], uncovered=[ref(f) for f in t.uncovered],
+                                   ties=[TieOut(a=x.a, b=x.b, kind=x.kind) for x in t.ties],
+                                   objective=t.objective, optimal=t.optimal) for t in answer.teams])
+
+
+def _refs(service: GraphService, ids: set[str]) -> Callable[[str], EntityRef]:
+    """One store read for every entity a response names."""
     nodes = service.store.get_nodes(list(ids))
+    p = service.projection
 
-    def refs(items: list[str]) -> list[EntityRef]:
-        return [EntityRef.of(nodes[i]) for i in items if i in nodes]
+    def ref(i: str) -> EntityRef:
+        return EntityRef.of(nodes[i]) if i in nodes else EntityRef(id=i, label=p.label_of(p.idx(i)), name="")
 
-    return [PartnerOut(researcher=EntityRef.of(nodes[s.id]), score=s.score, past_deals=refs(s.past_deals),
-                       via_partners=refs(s.via_partners), shared_fields=refs(s.shared_fields),
-                       same_city=s.same_city, same_circle=s.same_circle) for s in found if s.id in nodes]
+    return ref
+
+
+def _paths(paths: list[Path_], ref: Callable[[str], EntityRef]) -> list[ExplanationPath]:
+    return [ExplanationPath(kind=path.kind, nodes=[ref(i) for i in path.nodes],
+                            relationships=[PathRel(type=t, src=a, dst=b) for t, a, b in path.rels]) for path in paths]
+
+
+@router.put("/fairness", response_model=FairnessIn, summary="Turn exposure fairness on (strength > 0) or off; "
+            "resets the exposure counted so far")
+def set_fairness(body: FairnessIn, service: ServiceDep) -> FairnessIn:
+    service.set_fairness(body.strength)
+    return body
+
+
+@router.get("/fairness", response_model=ExposureOut, summary="How exposure has spread since fairness was turned on")
+def fairness(service: ServiceDep) -> ExposureOut:
+    return ExposureOut(requests=service.exposure.requests, **vars(service.exposure.report()))

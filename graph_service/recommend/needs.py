@@ -1,0 +1,91 @@
+"""Needs and 揭榜挂帅 challenges that fit a researcher: the partner model read from the other side.
+
+Open needs about the researcher's fields, and needs whose text shares words with their expertise, are
+shortlisted; each is then scored as the partner model would score this researcher for that need, so
+both directions of matching agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from graph_service.errors import InvalidInput
+from graph_service.recommend.partner_service import PartnerRecommender, Path_
+from graph_service.recommend.partners import Query, features, row
+from graph_service.schema import Label, RelType
+
+SHORTLIST = 60  # needs scored by the model, chosen by field overlap and shared words
+OPEN = ("open", "matching")
+
+
+@dataclass(frozen=True)
+class NeedSuggestion:
+    id: str
+    kind: str  # need | challenge (揭榜挂帅)
+    enterprise: str
+    score: float
+    paths: list[Path_]
+    matched_words: list[str]
+
+
+def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
+              challenges_only: bool = False) -> list[NeedSuggestion]:
+    p, h = rec.projection, rec.history
+    r = p.idx(researcher_id)
+    if p.label_of(r) != Label.RESEARCHER:
+        raise InvalidInput(f"{researcher_id!r} is a {p.label_of(r)}, not a Researcher", field="researcher_id")
+    if r >= p.base_nodes:
+        raise InvalidInput(f"researcher {researcher_id!r} was added after the projection was built; rebuild it",
+                           field="researcher_id")
+    node = rec.store.get_node(researcher_id)
+    own_text = " ".join(str(node.props.get(k, "")) for k in ("expertise", "keywords")) if node else ""
+    about = p.inc[RelType.ABOUT]
+    mine = row(h.expertise, r)
+    by_field = np.concatenate([row(about, f) for f in mine.tolist()] or [np.empty(0, dtype=np.int32)])
+    nodes, _, words, _ = rec.text.lookup(own_text) if own_text.strip() else (np.empty(0, dtype=np.int64),) * 3 + (None,)
+    need_code = list(Label).index(Label.NEED)
+    by_text = nodes[p.labels[nodes] == need_code] if len(nodes) else nodes
+    cands = np.unique(np.concatenate([by_field, by_text]).astype(np.int64))
+    cands = cands[cands < p.base_nodes]
+    cands = cands[_open(rec, cands, challenges_only)]
+    if len(cands) == 0:
+        return []
+    shared_fields = np.array([len(np.intersect1d(row(p.out[RelType.ABOUT], n), mine)) for n in cands.tolist()])
+    shared_words = np.zeros(len(cands))
+    if len(nodes):
+        pos = np.clip(np.searchsorted(nodes, cands), 0, len(nodes) - 1)
+        shared_words = np.where(nodes[pos] == cands, words[pos], 0)
+    shortlist = cands[np.lexsort((-shared_words, -shared_fields))[:SHORTLIST]]
+    texts = rec.store.get_nodes([p.ids[n] for n in shortlist.tolist()])
+    queries, rows = [], []
+    for n in shortlist.tolist():
+        posters = [e for e in row(p.inc[RelType.POSTED], n).tolist() if p.label_of(e) == Label.ENTERPRISE]
+        if not posters:
+            continue
+        stored = texts.get(p.ids[n])
+        q = Query(posters[0], row(p.out[RelType.ABOUT], n), str(stored.props.get("text", "")) if stored else "", n)
+        queries.append(q)
+        rows.append(features(h, q, np.array([r]), rec.text)[0])
+    if not queries:
+        return []
+    scores = rec.model.score(np.vstack(rows))
+    out = []
+    for i in np.argsort(-scores, kind="stable")[:top_k].tolist():
+        q = queries[i]
+        why = rec.explain(q, r, float(scores[i]))
+        kind = p.vocab["kind"][p.attrs["kind"][q.need]] if p.attrs["kind"][q.need] >= 0 else "need"
+        out.append(NeedSuggestion(p.ids[q.need], kind, p.ids[q.enterprise], float(scores[i]), why.paths,
+                                  why.matched_words))
+    return out
+
+
+def _open(rec: PartnerRecommender, needs: np.ndarray, challenges_only: bool) -> np.ndarray:
+    p = rec.projection
+    status, kind = p.attrs["status"][needs], p.attrs["kind"][needs]
+    vocab_s, vocab_k = p.vocab.get("status", []), p.vocab.get("kind", [])
+    ok = np.isin(status, [vocab_s.index(s) for s in OPEN if s in vocab_s])
+    if challenges_only:
+        ok &= kind == (vocab_k.index("challenge") if "challenge" in vocab_k else -2)
+    return ok
