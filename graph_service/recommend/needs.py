@@ -16,7 +16,7 @@ from graph_service.recommend.partner_service import PartnerRecommender, Path_
 from graph_service.recommend.partners import Query, features, row
 from graph_service.schema import Label, RelType
 
-SHORTLIST = 60  # needs scored by the model, chosen by field overlap and shared words
+SHORTLIST = 40  # needs scored by the model, chosen by field overlap and shared words
 OPEN = ("open", "matching")
 
 

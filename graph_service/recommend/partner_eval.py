@@ -18,7 +18,10 @@ from graph_service.recommend.partners import FEATURES, History, PartnerModel, Qu
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import GraphReader
 
-NEGATIVES_PER_QUERY = 20  # more made Hits@10 worse on the city tier (trees chase the easy negatives)
+# Random negatives. Fewer made a better ranking (50: Hits@10 -5%, 1000: -20%), and adding a first
+# model's top-ranked non-partners ("hard negatives") halved it: in this market many of those are as
+# fit as the one who signed, so they teach the trees noise.
+NEGATIVES_PER_QUERY = 20
 
 
 @dataclass

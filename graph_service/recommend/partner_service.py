@@ -33,7 +33,6 @@ from graph_service.text.index import TextIndex
 _POSTED_BY = Hop([RelType.POSTED], "in")
 _ABOUT = Hop([RelType.ABOUT], "out")
 _ACTIVE_IN = Hop([RelType.ACTIVE_IN], "out")
-_AFFILIATION = Hop([RelType.AFFILIATED_WITH], "out")
 MODEL_FILE, TEXT_FILE, META_FILE = "partners.pkl", "text.pkl", "partners.json"
 PATHS_PER_KIND = 2  # explanation paths shown per kind of reason
 
@@ -203,7 +202,7 @@ class PartnerRecommender:
         p = self.projection
         by: dict[str, list[PartnerSuggestion]] = {}
         for s in chosen:
-            for inst in p.neighbours(s.id, _AFFILIATION).nodes.tolist():
+            for inst in row(p.out[RelType.AFFILIATED_WITH], p.idx(s.id)).tolist():
                 by.setdefault(p.ids[inst], []).append(s)
         ranked = sorted(by.items(), key=lambda kv: (-kv[1][0].score, kv[0]))
         return [InstitutionSuggestion(i, members[0].score, [m.id for m in members]) for i, members in ranked]

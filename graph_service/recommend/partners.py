@@ -23,11 +23,14 @@ from graph_service.projection.graph import LABELS
 from graph_service.schema import Label, RelType
 from graph_service.text.index import TextHits, TextIndex
 
-MAX_EXPERTS = 400  # experts of the wanted fields kept, best search rank first
-MAX_PEERS = 200  # partners of enterprises in the same fields, strongest first
-MAX_TEXT_ONLY = 100  # researchers outside the fields who share at least two words with the need
+# Candidate budget: the model's cost is linear in it, and true partners beyond these ranks of the cheap
+# orderings almost never reach a top 20 (city tier: Hits@10 unchanged from 700 to 350 candidates).
+MAX_EXPERTS = 200  # experts of the wanted fields kept, best search rank first
+MAX_PEERS = 100  # partners of enterprises in the same fields, strongest first
+MAX_TEXT_ONLY = 50  # researchers outside the fields who share at least two words with the need
 FEATURES = ("field_overlap", "text", "text_words", "text_rank", "same_city", "same_circle", "past_partner",
-            "coauthor_of_partner", "peer_partner", "log_popularity", "log_coauthors")
+            "coauthor_of_partner", "peer_partner", "katz", "log_popularity", "log_coauthors")
+KATZ_BETA = 0.1
 
 
 def _code(label: Label) -> int:
@@ -70,7 +73,7 @@ class History:
         self.activity = (p.out[RelType.ACTIVE_IN] != 0).astype(np.float64).tocsr()
         # node x field: how often the node partnered enterprises active in the field. An enterprise's
         # "peer partners" (partners of enterprises in its fields) are then one product with its fields.
-        self.peer_basis = (self.partners @ self.activity).tocsr()
+        self.peer_basis = (self.partners @ self.activity).T.tocsr()  # field -> nodes
         self.region, self.parent, self.city = _located(p)
         member = p.out[RelType.MEMBER_OF].tocoo()
         circles, bit = np.unique(member.col, return_inverse=True)  # one bit per circle (there are a handful)
@@ -78,7 +81,20 @@ class History:
         self.circle_bits = np.zeros(n, dtype=np.int64)
         np.bitwise_or.at(self.circle_bits, member.row, np.left_shift(1, bit % 63).astype(np.int64))
         self.is_researcher = p.labels[:n] == _code(Label.RESEARCHER)
-        self._last: tuple[int, sp.csc_matrix] | None = None  # candidates and features of one query both ask
+        self.walk = ((self.partners + self.coauthors) != 0).astype(np.float64).tocsr()
+        self.walk.setdiag(0)
+        self.walk.eliminate_zeros()
+        self._last: tuple[int, tuple[Sparse, Sparse]] | None = None
+        self._by_popularity: dict[int, np.ndarray] = {}
+
+    def experts_by_popularity(self, field: int) -> np.ndarray:
+        """The field's experts, most deals first (ties by index), computed once per field."""
+        found = self._by_popularity.get(field)
+        if found is None:
+            experts = row(self.experts, field).astype(np.int64)
+            found = experts[np.lexsort((experts, -self.popularity[experts]))]
+            self._by_popularity[field] = found
+        return found
 
     def within(self, nodes: np.ndarray, region: int) -> np.ndarray:
         """Whether each node is located in `region` or anywhere below it."""
@@ -93,15 +109,61 @@ class History:
         city = self.city[nodes]
         return (city >= 0) & ((self.circle_bits[np.maximum(city, 0)] & self.circle_bit.get(circle, 0)) != 0)
 
-    def peer(self, enterprise: int) -> sp.csc_matrix:
-        """Column over nodes: partners of enterprises active in the same fields, weighted."""
-        last = self._last
+    def peer(self, enterprise: int) -> Sparse:
+        """Partners of enterprises active in the same fields, weighted by shared fields and deals."""
+        return self._per_enterprise(enterprise)[0]
+
+    def katz(self, enterprise: int) -> Sparse:
+        """Katz proximity from the enterprise: walks of 1 to 3 steps over deal partnerships and
+        co-authorships, each step worth KATZ_BETA of the one before."""
+        return self._per_enterprise(enterprise)[1]
+
+    def _per_enterprise(self, enterprise: int) -> tuple[Sparse, Sparse]:
+        last = self._last  # candidates and features of one query both ask
         if last is not None and last[0] == enterprise:
             return last[1]
-        column = (self.peer_basis @ self.activity[enterprise].T).tocsc()
-        column.sort_indices()
-        self._last = (enterprise, column)
-        return column
+        peer = _spread(self.peer_basis, _vector(self.activity, enterprise))
+        one = _vector(self.walk, enterprise)
+        two = _spread(self.walk, one)
+        three = _spread(self.walk, two)
+        katz = _add(_add(one, two, KATZ_BETA), three, KATZ_BETA**2)
+        found = (peer, Sparse(katz.indices, katz.values * KATZ_BETA))
+        self._last = (enterprise, found)
+        return found
+
+
+@dataclass(frozen=True)
+class Sparse:
+    """A sparse vector over nodes: sorted indices and their values."""
+
+    indices: np.ndarray
+    values: np.ndarray
+
+
+def _vector(m: sp.csr_matrix, i: int) -> Sparse:
+    """Row i as a Sparse vector, indices sorted (scipy's products may leave them unsorted)."""
+    a, b = m.indptr[i], m.indptr[i + 1]
+    order = np.argsort(m.indices[a:b], kind="stable")
+    return Sparse(m.indices[a:b][order].astype(np.int64), m.data[a:b][order].astype(np.float64))
+
+
+def _spread(m: sp.csr_matrix, v: Sparse) -> Sparse:
+    """v @ m, touching only the rows v names: scipy's product sizes a work array by the column count,
+    which for a 2 M-node graph costs more than the walk itself."""
+    if len(v.indices) == 0:
+        return Sparse(np.empty(0, dtype=np.int64), np.empty(0))
+    starts, ends = m.indptr[v.indices], m.indptr[v.indices + 1]
+    lengths = ends - starts
+    take = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(lengths.sum())
+    cols, weights = m.indices[take], m.data[take] * np.repeat(v.values, lengths)
+    found, inverse = np.unique(cols, return_inverse=True)
+    return Sparse(found.astype(np.int64), np.bincount(inverse, weights=weights))
+
+
+def _add(a: Sparse, b: Sparse, scale: float) -> Sparse:
+    """a + scale * b."""
+    found, inverse = np.unique(np.concatenate([a.indices, b.indices]), return_inverse=True)
+    return Sparse(found, np.bincount(inverse, weights=np.concatenate([a.values, scale * b.values])))
 
 
 @dataclass
@@ -142,17 +204,22 @@ class PartnerModel:
     def __init__(self, seed: int = 0) -> None:
         self.clf = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, random_state=seed)
         self.meta: dict = {}
+        self._forest: _Forest | None = None
 
     def fit(self, x: np.ndarray, y: np.ndarray, **meta: object) -> PartnerModel:
         started = time.perf_counter()
         self.clf.fit(x, y)
+        self._forest = None
         self.meta = {"format": self.FORMAT, "features": list(FEATURES), "sklearn": sklearn.__version__,
                      "trained_at": datetime.now(UTC).isoformat(timespec="seconds"), "rows": int(len(y)),
                      "positives": int(y.sum()), "fit_seconds": round(time.perf_counter() - started, 2), **meta}
         return self
 
     def score(self, x: np.ndarray) -> np.ndarray:
-        return self.clf.predict_proba(x)[:, 1]
+        """Probability of a deal for each row; sklearn's `predict_proba` computes the same."""
+        if self._forest is None:
+            self._forest = _Forest(self.clf)
+        return 1.0 / (1.0 + np.exp(-self._forest.raw(x)))
 
     def save(self, path: Path) -> None:
         with open(path, "wb") as f:
@@ -170,7 +237,7 @@ class PartnerModel:
             raise ValueError(f"{path}: trained with scikit-learn {meta.get('sklearn')}, running "
                              f"{sklearn.__version__} (run `techmatch train`)")
         model = cls()
-        model.clf, model.meta = data["clf"], meta
+        model.clf, model.meta, model._forest = data["clf"], meta, None
         return model
 
 
@@ -187,22 +254,60 @@ def _at(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where(keys[pos] == wanted, values[pos], 0).astype(np.float64)
 
 
+class _Forest:
+    """The fitted trees as flat arrays, walked for all rows and trees at once in numpy. sklearn's own
+    predictor runs one OpenMP region per tree: on a small batch, with two server workers on two
+    cores, the threads wait on each other and a request took 2-8 times longer."""
+
+    def __init__(self, clf: HistGradientBoostingClassifier) -> None:
+        trees = [stage[0].nodes for stage in clf._predictors]
+        self.roots = np.concatenate([[0], np.cumsum([len(t) for t in trees])[:-1]]).astype(np.intp)
+        nodes = np.concatenate(trees)
+        self.feature = nodes["feature_idx"].astype(np.intp)
+        self.threshold = nodes["num_threshold"].astype(np.float64)
+        self.missing_left = nodes["missing_go_to_left"].astype(bool)
+        self.left = np.concatenate([t["left"].astype(np.intp) + r for t, r in zip(trees, self.roots)])
+        self.right = np.concatenate([t["right"].astype(np.intp) + r for t, r in zip(trees, self.roots)])
+        self.leaf = nodes["is_leaf"].astype(bool)
+        self.value = nodes["value"].astype(np.float64)
+        self.baseline = float(np.ravel(clf._baseline_prediction)[0])
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        n, t = len(x), len(self.roots)
+        pos = np.tile(self.roots, n)
+        rows = np.repeat(np.arange(n), t)
+        active = np.flatnonzero(~self.leaf[pos])
+        while len(active):  # one step down for every (row, tree) not yet at a leaf
+            at = pos[active]
+            value = x[rows[active], self.feature[at]]
+            go_left = np.where(np.isnan(value), self.missing_left[at], value <= self.threshold[at])
+            step = np.where(go_left, self.left[at], self.right[at])
+            pos[active] = step
+            active = active[~self.leaf[step]]
+        return self.baseline + self.value[pos].reshape(n, t).sum(axis=1)
+
+
 def candidates(h: History, q: Query, text: Text | None = None) -> np.ndarray:
     """Past partners of the enterprise and their co-authors, the strongest peer partners, and the
     experts of the wanted fields that a search would show first (most shared words, then most deals),
     plus researchers outside those fields who match the text well."""
-    past = h.partners[q.enterprise].indices
-    parts = [past, h.coauthors[past].indices]
+    past = row(h.partners, q.enterprise)
+    parts = [past, _spread(h.coauthors, Sparse(past.astype(np.int64), np.ones(len(past)))).indices]
     peer = h.peer(q.enterprise)
-    parts.append(peer.indices[np.argsort(-peer.data, kind="stable")[:MAX_PEERS]])
-    experts = np.unique(np.concatenate([h.experts[f].indices for f in q.fields.tolist()] or [[]])).astype(np.int64)
-    words = np.zeros(len(experts))
+    parts.append(peer.indices[np.argsort(-peer.values, kind="stable")[:MAX_PEERS]])
+    matched = np.empty(0, dtype=np.int64)
     if text is not None and q.text:
         nodes, _, shared, _ = text.lookup(q.text)
-        words = _at(nodes, shared, experts)
-        strong = nodes[shared >= 2]
-        parts.append(strong[np.argsort(-shared[shared >= 2], kind="stable")[:MAX_TEXT_ONLY]])
-    parts.append(experts[np.lexsort((-h.popularity[experts], -words))[:MAX_EXPERTS]])
+        strong = shared >= 2
+        parts.append(nodes[strong][np.argsort(-shared[strong], kind="stable")[:MAX_TEXT_ONLY]])
+        wanted = np.zeros(h.expertise.shape[1])
+        wanted[q.fields] = 1.0
+        expert = (h.expertise[nodes] @ wanted) > 0 if len(nodes) else np.zeros(0, dtype=bool)
+        ranked = np.lexsort((-h.popularity[nodes[expert]], -shared[expert]))
+        matched = nodes[expert][ranked[:MAX_EXPERTS]]
+    parts.append(matched)
+    if len(matched) < MAX_EXPERTS:  # then experts by deals signed: the first page of a search without words
+        parts += [h.experts_by_popularity(f)[:MAX_EXPERTS - len(matched)] for f in q.fields.tolist()]
     found = np.unique(np.concatenate(parts).astype(np.int64))
     return found[(found >= 0) & h.is_researcher[np.maximum(found, 0)]]
 
@@ -223,12 +328,15 @@ def features(h: History, q: Query, cands: np.ndarray, text: Text | None = None) 
     same_city = (city_r >= 0) & (city_r == city_e)
     bits_e = h.circle_bits[city_e] if city_e >= 0 else 0
     same_circle = (h.circle_bits[np.maximum(city_r, 0)] & bits_e) != 0
-    past_row = h.partners[q.enterprise]
-    past = np.asarray(past_row[:, cands].todense()).ravel()
-    via_coauthors = np.asarray((past_row @ h.coauthors)[:, cands].todense()).ravel()
-    peer_col = h.peer(q.enterprise)
-    peer = _at(peer_col.indices, peer_col.data, cands)
+    e = q.enterprise
+    past_of = _vector(h.partners, e)
+    past = _at(past_of.indices, past_of.values, cands)
+    via = _spread(h.coauthors, past_of)
+    via_coauthors = _at(via.indices, via.values, cands)
+    peer_of, katz_of = h.peer(q.enterprise), h.katz(q.enterprise)
+    peer = _at(peer_of.indices, peer_of.values, cands)
     degree = np.diff(h.coauthors.indptr)[cands]
     return np.column_stack([overlap, sim, words, np.log1p(ahead), same_city, same_circle & (city_r >= 0), past,
-                            via_coauthors, np.log1p(peer), np.log1p(h.popularity[cands]),
+                            via_coauthors, np.log1p(peer), _at(katz_of.indices, katz_of.values, cands) / KATZ_BETA**3,
+                            np.log1p(h.popularity[cands]),
                             np.log1p(degree)]).astype(np.float64)

@@ -6,6 +6,7 @@ import json
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from graph_service.schema import Label
 from graph_service.stores.base import GraphStore
 from graph_service.text.tokenizer import DomainTokenizer
+
+MAX_POSTING = 20_000  # documents a query word may reach before it is skipped (see TextIndex.hits)
 
 # What each label's document is made of (property names; the whitelist of what gets indexed).
 TEXT_FIELDS: dict[Label, tuple[str, ...]] = {
@@ -42,13 +45,33 @@ class TextIndex:
         self._matrix = self._vectorizer.fit_transform(texts).tocsr()
         self._terms = self._vectorizer.get_feature_names_out()
         self._postings = self._matrix.tocsc()  # term -> documents, for queries touching few words
+        self._vocabulary: dict[str, int] = self._vectorizer.vocabulary_
+        self._idf = self._vectorizer.idf_
+        self._analyze = lru_cache(maxsize=4096)(self._vectorizer.build_analyzer())  # needs repeat; jieba is slow
+
+    def vector(self, query: str) -> sp.csr_matrix:
+        """The query's TF-IDF row, as the vectorizer's `transform` makes it (sublinear tf, idf, l2 norm),
+        without its per-call validation, which cost more than the arithmetic."""
+        counts: dict[int, int] = {}
+        for token in self._analyze(query):
+            t = self._vocabulary.get(token)
+            if t is not None:
+                counts[t] = counts.get(t, 0) + 1
+        ids = np.array(sorted(counts), dtype=np.int32)
+        weights = (1.0 + np.log(np.array([counts[t] for t in ids.tolist()], dtype=np.float64))) * self._idf[ids]
+        norm = np.sqrt((weights**2).sum())
+        return sp.csr_matrix((weights / norm if norm else weights, ids, np.array([0, len(ids)])),
+                             shape=(1, len(self._idf)))
 
     def hits(self, query: str) -> TextHits:
         """Every document sharing a word with `query`, read from the posting lists of its words only,
-        so the cost follows the query's words, not the size of the index."""
-        q = self._vectorizer.transform([query])
+        so the cost follows the query's words, not the size of the index. Words found in more than
+        MAX_POSTING documents are skipped: they would touch a large part of the index and tell little
+        (a field name in every expert's profile; field overlap is its own feature)."""
+        q = self.vector(query)
         cols = self._postings
-        spans = [(cols.indptr[t], cols.indptr[t + 1], w) for t, w in zip(q.indices.tolist(), q.data.tolist())]
+        spans = [(cols.indptr[t], cols.indptr[t + 1], w) for t, w in zip(q.indices.tolist(), q.data.tolist())
+                 if cols.indptr[t + 1] - cols.indptr[t] <= MAX_POSTING]
         if not spans:
             return TextHits(np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64), q)
         docs = np.concatenate([cols.indices[a:b] for a, b, _ in spans])
@@ -71,7 +94,7 @@ class TextIndex:
 
     def matched_words(self, query: str | sp.csr_matrix, doc: int | str) -> list[str]:
         """The query's words found in one document (by position or id), strongest for the query first."""
-        q = self._vectorizer.transform([query]) if isinstance(query, str) else query
+        q = self.vector(query) if isinstance(query, str) else query
         i = self._position[doc] if isinstance(doc, str) else doc
         terms = self._matrix.indices[self._matrix.indptr[i]:self._matrix.indptr[i + 1]]
         weight = dict(zip(q.indices.tolist(), q.data.tolist()))
@@ -84,6 +107,13 @@ class TextIndex:
     def save(self, path: Path) -> None:
         with open(path, "wb") as f:
             pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __getstate__(self) -> dict:  # the analyzer cache is rebuilt on load
+        return {k: v for k, v in self.__dict__.items() if k != "_analyze"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._analyze = lru_cache(maxsize=4096)(self._vectorizer.build_analyzer())
 
     @staticmethod
     def load(path: Path) -> TextIndex:

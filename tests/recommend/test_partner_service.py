@@ -238,6 +238,6 @@ def test_a_new_need_with_no_links_is_matched_by_its_text(rec: PartnerRecommender
         assert created.status_code in (200, 201), created.text
         posted = client.put("/api/v1/relationships/POSTED", json={"src": p.ids[firm], "dst": "N_NEW"})
         assert posted.status_code == 200, posted.text
-        body = client.get("/api/v1/recommendations/partners", params={"need": "N_NEW", "top_k": 5}).json()
+        body = client.get("/api/v1/recommendations/partners", params={"need": "N_NEW", "top_k": 20}).json()
     assert body["fields"] == [] and body["partners"]
     assert any(s["matched_words"] for s in body["partners"])

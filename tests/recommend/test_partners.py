@@ -7,7 +7,15 @@ import pytest
 
 from graph_service.projection import build_projection
 from graph_service.recommend.partner_eval import BASELINES, KS, _rank_metrics, deal_cases, evaluate
-from graph_service.recommend.partners import FEATURES, History, Query, candidates, features
+from graph_service.recommend.partners import (
+    FEATURES,
+    KATZ_BETA,
+    History,
+    PartnerModel,
+    Query,
+    candidates,
+    features,
+)
 from graph_service.schema import Label, RelType
 from graph_service.stores.sqlite_store import SqliteStore
 from loaders.importer import load_directory
@@ -53,6 +61,16 @@ def test_candidates_and_features_follow_the_graph(loaded) -> None:
         assert value == pytest.approx(len(mine & set(fields.tolist())) / len(fields))
     past = x[:, FEATURES.index("past_partner")]
     assert {c for c, v in zip(cands.tolist(), past.tolist()) if v > 0} == partners
+    # Katz and the co-author / peer walks against dense matrix algebra on the same history
+    walk = ((h.partners + h.coauthors).toarray() != 0).astype(float)
+    np.fill_diagonal(walk, 0)
+    b = KATZ_BETA
+    katz = (b * walk + b**2 * walk @ walk + b**3 * walk @ walk @ walk)[firm]
+    np.testing.assert_allclose(x[:, FEATURES.index("katz")], katz[cands] / b**3, rtol=1e-9)
+    via = (h.partners.toarray() @ h.coauthors.toarray())[firm]
+    np.testing.assert_allclose(x[:, FEATURES.index("coauthor_of_partner")], via[cands])
+    peer = (h.activity.toarray() @ h.activity.toarray().T @ h.partners.toarray())[firm]
+    np.testing.assert_allclose(x[:, FEATURES.index("peer_partner")], np.log1p(peer[cands]))
 
 
 def test_temporal_evaluation_reports_every_method(loaded) -> None:
@@ -103,3 +121,13 @@ def test_features_do_not_see_deals_from_the_cutoff_on(tiny_dir, tmp_path) -> Non
         x_cut = features(h_cut, q_cut, np.array([p_cut.idx(i) for i in ids]))
         np.testing.assert_array_equal(x_full, x_cut)
 
+
+
+def test_the_numpy_forest_scores_as_sklearn_does() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.random((2000, len(FEATURES))) * 5
+    y = (x[:, 0] + x[:, 6] * x[:, 2] + rng.normal(size=2000) > 6).astype(float)
+    model = PartnerModel(seed=1).fit(x, y)
+    probe = rng.random((500, len(FEATURES))) * 6
+    probe[rng.random(probe.shape) < 0.05] = np.nan  # missing values take the side the trees learned
+    np.testing.assert_allclose(model.score(probe), model.clf.predict_proba(probe)[:, 1], rtol=1e-12)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from graph_service.stores.sqlite_store import SqliteStore
@@ -48,3 +49,12 @@ def test_a_new_need_finds_researchers_with_fitting_expertise(tiny_dir: Path, tmp
         assert set(h.matched) & {"集成电路", "芯片设计", "封装测试"}
         assert keywords & {"芯片设计", "封装测试", "晶圆制造", "功率器件", "EDA工具", "射频芯片", "模拟电路"} \
             or "集成电路" in store.get_node(h.id).props.get("expertise", "")
+
+
+def test_query_vector_is_what_the_vectorizer_makes() -> None:
+    texts = ["锂电池 正极材料 研发 锂电池", "正极材料 检测", "白酒 酿造 白酒 工艺"]
+    index = TextIndex(["a", "b", "c"], texts, DomainTokenizer(["正极材料", "锂电池"]))
+    for query in ("锂电池锂电池正极材料", "白酒酿造工艺和检测", "量子计算", ""):
+        expected = index._vectorizer.transform([query])
+        got = index.vector(query)
+        np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12)

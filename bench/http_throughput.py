@@ -1,0 +1,100 @@
+"""Benchmark: partner suggestions through HTTP with concurrent clients (target at the city tier: at
+least 200 requests/s with 8 clients).
+
+    python bench/http_throughput.py --store bench/out/city.sqlite --models DIR [--workers 2] [--clients 8]
+
+Starts `uvicorn` on the app factory with `--workers` processes (each loads the projection and the
+saved models), waits until it answers, then runs `--clients` threads, each with its own keep-alive
+connection, asking for the top 10 partners (with paths) of random needs for `--seconds`. The clients
+run on the same machine, so their own CPU use is counted against the figure, not hidden from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from graph_service.schema import Label
+from graph_service.stores.sqlite_store import SqliteStore
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--store", type=Path, required=True)
+    ap.add_argument("--models", type=Path, required=True, help="written by `techmatch train`")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--port", type=int, default=8765)
+    args = ap.parse_args()
+    store = SqliteStore(args.store)
+    needs = [r[1] for batch in store.scan_nodes(Label.NEED, ()) for r in batch]
+    store.close()
+    env = {**os.environ, "TECHMATCH_STORE": "sqlite", "TECHMATCH_SQLITE_PATH": str(args.store),
+           "TECHMATCH_MODEL_DIR": str(args.models)}
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "graph_service.api.app:create_app",
+                               "--port", str(args.port), "--workers", str(args.workers), "--log-level", "warning",
+                               "--no-access-log"], env=env)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        started = time.perf_counter()
+        while True:
+            try:
+                ok = sum(httpx.get(f"{base}/health", timeout=2).status_code == 200 for _ in range(4 * args.workers))
+                if ok == 4 * args.workers:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.perf_counter() - started > 300:
+                raise SystemExit("the server did not start")
+            time.sleep(0.5)
+        print(f"server up in {time.perf_counter() - started:.1f} s ({args.workers} workers)")
+        rng = np.random.default_rng(0)
+        with httpx.Client(base_url=base, timeout=30) as warm:  # first requests fault pages in
+            for n in rng.choice(needs, 20 * args.workers):
+                warm.get("/api/v1/recommendations/partners", params={"need": str(n), "top_k": 10})
+        latencies: list[float] = []
+        errors = [0]
+        deadline = time.perf_counter() + args.seconds
+        lock = threading.Lock()
+
+        def client(seed: int) -> None:
+            local_rng = np.random.default_rng(seed)
+            mine, bad = [], 0
+            with httpx.Client(base_url=base, timeout=30) as http:
+                while time.perf_counter() < deadline:
+                    need = str(needs[int(local_rng.integers(len(needs)))])
+                    t = time.perf_counter()
+                    r = http.get("/api/v1/recommendations/partners", params={"need": need, "top_k": 10})
+                    mine.append(time.perf_counter() - t)
+                    bad += r.status_code != 200
+            with lock:
+                latencies.extend(mine)
+                errors[0] += bad
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - t0
+        ms = np.array(latencies) * 1e3
+        print(f"{len(latencies):,} requests in {elapsed:.1f} s with {args.clients} clients: "
+              f"{len(latencies) / elapsed:.0f} requests/s; latency p50 {np.percentile(ms, 50):.1f} ms, "
+              f"p99 {np.percentile(ms, 99):.1f} ms; {errors[0]} errors (target >= 200 requests/s)")
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+if __name__ == "__main__":
+    main()
