@@ -156,14 +156,20 @@ def stats() -> None:
 @main.command()
 @click.option("--host", default=None, help="default: TECHMATCH_HOST or 127.0.0.1")
 @click.option("--port", type=int, default=None, help="default: TECHMATCH_PORT or 8000")
-def serve(host: str | None, port: int | None) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="server processes; each holds its own projection and models (one per core)")
+def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the API (docs at /docs)."""
     import uvicorn
 
     from graph_service.api.app import create_app
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    else:  # each worker process builds its app from the same TECHMATCH_* settings
+        uvicorn.run("graph_service.api.app:create_app", factory=True, workers=workers,
+                    host=host or settings.host, port=port or settings.port)
 
 
 @main.command()
@@ -191,7 +197,7 @@ def demo(ctx: click.Context, tier: str | None, host: str | None, port: int | Non
     if not PartnerRecommender.saved_in(settings.model_dir):
         click.echo(f"no trained models in {settings.model_dir}: training them")
         ctx.invoke(train)
-    ctx.invoke(serve, host=host, port=port)
+    ctx.invoke(serve, host=host, port=port, workers=1)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ def train(p: Projection, store: GraphReader, years: range, text: Text | None, se
     is), so that a repeat partner looks in training as it will at serving time. Positives: the deal's
     researchers; negatives: a random sample of the other candidates."""
     rng = np.random.default_rng(seed)
-    xs, ys = [], []
+    bags: list[tuple[list[np.ndarray], list[np.ndarray]]] = [([], []) for _ in range(PartnerModel.BAGS)]
+    cases = 0
     for year in years:
         h = History(p, year)
         for case in deal_cases(p, store, range(year, year + 1)):
@@ -68,16 +69,20 @@ def train(p: Projection, store: GraphReader, years: range, text: Text | None, se
             truth = np.isin(cands, list(case.truth))
             if not truth.any():
                 continue
-            neg = np.flatnonzero(~truth)
-            keep = np.concatenate([np.flatnonzero(truth),
-                                   rng.choice(neg, size=min(NEGATIVES_PER_QUERY, len(neg)), replace=False)])
-            xs.append(features(h, case.query, cands[keep], text))
-            ys.append(truth[keep].astype(float))
-    if not xs:
+            neg, pos = np.flatnonzero(~truth), np.flatnonzero(truth)
+            draws = [rng.choice(neg, size=min(NEGATIVES_PER_QUERY, len(neg)), replace=False) for _ in bags]
+            rows = np.unique(np.concatenate([pos, *draws]))  # features once for every bag's rows
+            x = features(h, case.query, cands[rows], text)
+            for (xs, ys), drawn in zip(bags, draws):
+                keep = np.searchsorted(rows, np.concatenate([pos, drawn]))
+                xs.append(x[keep])
+                ys.append(truth[rows[keep]].astype(float))
+            cases += 1
+    if not cases:
         raise InvalidInput(f"no deals with an enterprise and a researcher in {years.start}-{years.stop - 1} "
                            "to learn from", field="train_years")
-    return PartnerModel(seed).fit(np.vstack(xs), np.concatenate(ys), train_years=[years.start, years.stop - 1],
-                                  cases=len(xs), text=text is not None)
+    return PartnerModel(seed).fit([(np.vstack(xs), np.concatenate(ys)) for xs, ys in bags],
+                                  train_years=[years.start, years.stop - 1], cases=cases, text=text is not None)
 
 
 KS = (1, 3, 5, 10, 20, 50)
@@ -98,6 +103,16 @@ def _rank_metrics(scores: np.ndarray, truth: np.ndarray, k: int = 10) -> dict[st
     auc = 1.0 if len(neg) == 0 else float(
         ((pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()) / (len(pos) * len(neg)))
     return {**out, "mrr": 1.0 / (hits[0] + 1), f"ndcg@{k}": float(gains.sum() / ideal), "auc": auc}
+
+
+TIE_DRAWS = 5  # a baseline's ties (many candidates share a 0) are broken at random this many times
+
+
+def _mean_over_ties(scores: np.ndarray, truth: np.ndarray, rng: np.random.Generator) -> dict[str, float]:
+    """A baseline's metrics averaged over random tie-breaks: one draw would make the best of a dozen
+    baselines look better than it is by luck."""
+    draws = [_rank_metrics(scores + 1e-9 * rng.random(len(scores)), truth) for _ in range(TIE_DRAWS)]
+    return {k: float(np.mean([d[k] for d in draws])) for k in draws[0]}
 
 
 # Each single feature ranks on its own; text_rank repeats text_words (as a rank) so it is left out.
@@ -124,9 +139,9 @@ def evaluate(p: Projection, store: GraphReader, test_start: int, train_start: in
         covered += bool(truth.any())
         x = features(h, case.query, cands, text)
         per["model"].append(_rank_metrics(model.score(x), truth))
-        per["random"].append(_rank_metrics(rng.random(len(cands)), truth))
-        for name, column in BASELINES.items():  # ties broken at random
-            per[name].append(_rank_metrics(x[:, FEATURES.index(column)] + 1e-9 * rng.random(len(cands)), truth))
+        per["random"].append(_mean_over_ties(np.zeros(len(cands)), truth, rng))
+        for name, column in BASELINES.items():
+            per[name].append(_mean_over_ties(x[:, FEATURES.index(column)], truth, rng))
     methods = {n: {m: float(np.mean([r[m] for r in rows])) if rows else 0.0 for m in rows[0]} if rows else {}
                for n, rows in per.items()}
     best = max((n for n in BASELINES), key=lambda n: methods[n].get("hits@10", 0.0)) if cases else None

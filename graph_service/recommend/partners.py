@@ -197,33 +197,40 @@ class Text:
 
 class PartnerModel:
     """Gradient-boosted trees over FEATURES: a repeat partner, a co-author of one, or a fresh expert
-    who fits the text call for different weights, which a linear scorer could not express."""
+    who fits the text call for different weights, which a linear scorer could not express. BAGS
+    ensembles, each learnt with its own random negatives, are averaged (in log-odds): on the city tier
+    one model's Hits@10 varied 0.174-0.203 with the negatives drawn, five together gave 0.208."""
 
-    FORMAT = 1
+    FORMAT = 2
+    BAGS = 5
 
     def __init__(self, seed: int = 0) -> None:
-        self.clf = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, random_state=seed)
+        self.seed = seed
+        self.clfs: list[HistGradientBoostingClassifier] = []
         self.meta: dict = {}
         self._forest: _Forest | None = None
 
-    def fit(self, x: np.ndarray, y: np.ndarray, **meta: object) -> PartnerModel:
+    def fit(self, bags: list[tuple[np.ndarray, np.ndarray]], **meta: object) -> PartnerModel:
+        """One classifier per (rows, labels) bag."""
         started = time.perf_counter()
-        self.clf.fit(x, y)
+        self.clfs = [HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, random_state=self.seed + i)
+                     .fit(x, y) for i, (x, y) in enumerate(bags)]
         self._forest = None
         self.meta = {"format": self.FORMAT, "features": list(FEATURES), "sklearn": sklearn.__version__,
-                     "trained_at": datetime.now(UTC).isoformat(timespec="seconds"), "rows": int(len(y)),
-                     "positives": int(y.sum()), "fit_seconds": round(time.perf_counter() - started, 2), **meta}
+                     "trained_at": datetime.now(UTC).isoformat(timespec="seconds"), "bags": len(bags),
+                     "rows": int(sum(len(y) for _, y in bags)), "positives": int(bags[0][1].sum()),
+                     "fit_seconds": round(time.perf_counter() - started, 2), **meta}
         return self
 
     def score(self, x: np.ndarray) -> np.ndarray:
-        """Probability of a deal for each row; sklearn's `predict_proba` computes the same."""
+        """Probability of a deal for each row: the mean of the bags' log-odds, as a probability."""
         if self._forest is None:
-            self._forest = _Forest(self.clf)
+            self._forest = _Forest(self.clfs)
         return 1.0 / (1.0 + np.exp(-self._forest.raw(x)))
 
     def save(self, path: Path) -> None:
         with open(path, "wb") as f:
-            pickle.dump({"meta": self.meta, "clf": self.clf}, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({"meta": self.meta, "clfs": self.clfs}, f, protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
     def load(cls, path: Path) -> PartnerModel:
@@ -237,7 +244,7 @@ class PartnerModel:
             raise ValueError(f"{path}: trained with scikit-learn {meta.get('sklearn')}, running "
                              f"{sklearn.__version__} (run `techmatch train`)")
         model = cls()
-        model.clf, model.meta, model._forest = data["clf"], meta, None
+        model.clfs, model.meta, model._forest = data["clfs"], meta, None
         return model
 
 
@@ -255,12 +262,12 @@ def _at(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 class _Forest:
-    """The fitted trees as flat arrays, walked for all rows and trees at once in numpy. sklearn's own
+    """The fitted trees of all bags as flat arrays, walked for all rows and trees at once in numpy. sklearn's own
     predictor runs one OpenMP region per tree: on a small batch, with two server workers on two
     cores, the threads wait on each other and a request took 2-8 times longer."""
 
-    def __init__(self, clf: HistGradientBoostingClassifier) -> None:
-        trees = [stage[0].nodes for stage in clf._predictors]
+    def __init__(self, clfs: list[HistGradientBoostingClassifier]) -> None:
+        trees = [stage[0].nodes for clf in clfs for stage in clf._predictors]
         self.roots = np.concatenate([[0], np.cumsum([len(t) for t in trees])[:-1]]).astype(np.intp)
         nodes = np.concatenate(trees)
         self.feature = nodes["feature_idx"].astype(np.intp)
@@ -270,7 +277,8 @@ class _Forest:
         self.right = np.concatenate([t["right"].astype(np.intp) + r for t, r in zip(trees, self.roots)])
         self.leaf = nodes["is_leaf"].astype(bool)
         self.value = nodes["value"].astype(np.float64)
-        self.baseline = float(np.ravel(clf._baseline_prediction)[0])
+        self.baseline = float(np.mean([np.ravel(clf._baseline_prediction)[0] for clf in clfs]))
+        self.weight = 1.0 / len(clfs)  # the mean of the ensembles' sums
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         n, t = len(x), len(self.roots)
@@ -284,7 +292,7 @@ class _Forest:
             step = np.where(go_left, self.left[at], self.right[at])
             pos[active] = step
             active = active[~self.leaf[step]]
-        return self.baseline + self.value[pos].reshape(n, t).sum(axis=1)
+        return self.baseline + self.weight * self.value[pos].reshape(n, t).sum(axis=1)
 
 
 def candidates(h: History, q: Query, text: Text | None = None) -> np.ndarray:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import multiprocessing as mp
+import os
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from graph_service.schema import Label
 from graph_service.stores.base import GraphStore
 from graph_service.text.tokenizer import DomainTokenizer
 
+PARALLEL_FROM = 50_000  # texts; below this a process pool costs more than it saves
 MAX_POSTING = 20_000  # documents a query word may reach before it is skipped (see TextIndex.hits)
 
 # What each label's document is made of (property names; the whitelist of what gets indexed).
@@ -34,20 +37,49 @@ class Hit:
     matched: list[str]  # the query's words found in the document, strongest first
 
 
+def _given(tokens: list[str]) -> list[str]:
+    """The vectorizer's analyzer: documents arrive already tokenized (in parallel, see `tokenize`)."""
+    return tokens
+
+
+_worker_tokenizer: DomainTokenizer | None = None
+
+
+def _start_worker(words: list[str]) -> None:
+    global _worker_tokenizer
+    _worker_tokenizer = DomainTokenizer(words)
+
+
+def _tokenize_chunk(texts: list[str]) -> list[list[str]]:
+    assert _worker_tokenizer is not None
+    return [_worker_tokenizer(t) for t in texts]
+
+
+def tokenize(texts: Sequence[str], tokenizer: DomainTokenizer, workers: int = 1) -> list[list[str]]:
+    """Tokens of every text; jieba is pure Python, so large corpora are split over `workers` processes."""
+    if workers <= 1 or len(texts) < PARALLEL_FROM:
+        return [tokenizer(t) for t in texts]
+    size = -(-len(texts) // (workers * 4))
+    chunks = [list(texts[i:i + size]) for i in range(0, len(texts), size)]
+    with mp.get_context("spawn").Pool(workers, _start_worker, (tokenizer.words,)) as pool:
+        return [tokens for part in pool.map(_tokenize_chunk, chunks) for tokens in part]
+
+
 class TextIndex:
-    def __init__(self, ids: Sequence[str], texts: Sequence[str], tokenizer: DomainTokenizer) -> None:
+    def __init__(self, ids: Sequence[str], texts: Sequence[str], tokenizer: DomainTokenizer,
+                 workers: int = 1) -> None:
         if len(ids) != len(texts):
             raise ValueError(f"{len(ids)} ids for {len(texts)} texts")
         self.ids = list(ids)
+        self.tokenizer = tokenizer
         self._position = {doc_id: i for i, doc_id in enumerate(self.ids)}
-        self._vectorizer = TfidfVectorizer(tokenizer=tokenizer, token_pattern=None, lowercase=False,
-                                           sublinear_tf=True)
-        self._matrix = self._vectorizer.fit_transform(texts).tocsr()
+        self._vectorizer = TfidfVectorizer(analyzer=_given, sublinear_tf=True)
+        self._matrix = self._vectorizer.fit_transform(tokenize(texts, tokenizer, workers)).tocsr()
         self._terms = self._vectorizer.get_feature_names_out()
         self._postings = self._matrix.tocsc()  # term -> documents, for queries touching few words
         self._vocabulary: dict[str, int] = self._vectorizer.vocabulary_
         self._idf = self._vectorizer.idf_
-        self._analyze = lru_cache(maxsize=4096)(self._vectorizer.build_analyzer())  # needs repeat; jieba is slow
+        self._analyze = lru_cache(maxsize=4096)(tokenizer)  # the same need is asked about again; jieba is slow
 
     def vector(self, query: str) -> sp.csr_matrix:
         """The query's TF-IDF row, as the vectorizer's `transform` makes it (sublinear tf, idf, l2 norm),
@@ -113,7 +145,7 @@ class TextIndex:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._analyze = lru_cache(maxsize=4096)(self._vectorizer.build_analyzer())
+        self._analyze = lru_cache(maxsize=4096)(self.tokenizer)
 
     @staticmethod
     def load(path: Path) -> TextIndex:
@@ -164,4 +196,4 @@ def build_text_index(store: GraphStore, labels: Sequence[Label] = tuple(TEXT_FIE
                 texts.append(" ".join(_as_text(v) for v in row[2:]))
     field_ids = [row[1] for batch in store.scan_nodes(Label.FIELD, ()) for row in batch]
     words.update(node.props["name"] for node in store.get_nodes(field_ids).values())
-    return TextIndex(ids, texts, DomainTokenizer(words))
+    return TextIndex(ids, texts, DomainTokenizer(words), workers=os.cpu_count() or 1)

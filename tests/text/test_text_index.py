@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from graph_service.stores.sqlite_store import SqliteStore
-from graph_service.text.index import TextIndex, build_text_index
+from graph_service.text.index import TextIndex, build_text_index, tokenize
 from graph_service.text.tokenizer import DomainTokenizer
 from loaders.importer import load_directory
 
@@ -55,6 +55,15 @@ def test_query_vector_is_what_the_vectorizer_makes() -> None:
     texts = ["锂电池 正极材料 研发 锂电池", "正极材料 检测", "白酒 酿造 白酒 工艺"]
     index = TextIndex(["a", "b", "c"], texts, DomainTokenizer(["正极材料", "锂电池"]))
     for query in ("锂电池锂电池正极材料", "白酒酿造工艺和检测", "量子计算", ""):
-        expected = index._vectorizer.transform([query])
+        expected = index._vectorizer.transform([index.tokenizer(query)])
         got = index.vector(query)
         np.testing.assert_allclose(got.toarray(), expected.toarray(), rtol=1e-12)
+
+
+def test_parallel_tokenizing_gives_the_same_tokens(monkeypatch) -> None:
+    import graph_service.text.index as module
+
+    monkeypatch.setattr(module, "PARALLEL_FROM", 10)  # use the pool for a small corpus
+    tokenizer = DomainTokenizer(["正极材料", "锂电池"])
+    texts = [f"第{i}号 锂电池正极材料 研发与检测" for i in range(300)]
+    assert tokenize(texts, tokenizer, workers=2) == [tokenizer(t) for t in texts]
