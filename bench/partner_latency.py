@@ -29,6 +29,8 @@ def main() -> None:
     ap.add_argument("--models", type=Path, default=None, help="default: <store>.models")
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--top-k", type=int, default=20)
+    ap.add_argument("--retrain", action="store_true",
+                    help="retrain the partner model on the saved text index (after a change to the model)")
     args = ap.parse_args()
     models = args.models or Path(f"{args.store}.models")
     store = SqliteStore(args.store)
@@ -40,6 +42,10 @@ def main() -> None:
         meta = service.train()
         print(f"train (text index + partner model + collaborator model): {time.perf_counter() - started:.1f} s; "
               f"{meta['partners']['rows']:,} rows from {meta['partners']['cases']:,} deals")
+    elif args.retrain:
+        started = time.perf_counter()
+        service.train(reuse_text=True)
+        print(f"retrain the models on the saved text index: {time.perf_counter() - started:.1f} s")
     p = service.projection
     rng = np.random.default_rng(0)
     labels = p.labels[: p.base_nodes]

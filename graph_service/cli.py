@@ -124,7 +124,8 @@ def evaluate(edgelist: Path | None, seed: int, test_from: int | None, train_year
 @main.command()
 @click.option("--train-years", type=int, default=3, show_default=True, help="years of deals to learn from")
 @click.option("--seed", type=int, default=0, show_default=True)
-def train(train_years: int, seed: int) -> None:
+@click.option("--reuse-text", is_flag=True, help="keep the saved text index (it takes minutes to build at scale)")
+def train(train_years: int, seed: int, reuse_text: bool) -> None:
     """Train the partner and collaborator models on the store's graph and save them in
     TECHMATCH_MODEL_DIR, where the service loads them at start."""
     import time
@@ -134,7 +135,7 @@ def train(train_years: int, seed: int) -> None:
     settings = get_settings()
     started = time.perf_counter()
     with open_store(settings) as store:
-        meta = GraphService.open(store, settings.model_dir).train(train_years, seed)
+        meta = GraphService.open(store, settings.model_dir).train(train_years, seed, reuse_text)
     p = meta["partners"]
     click.echo(f"partner model: {p['rows']:,} rows from {p['cases']:,} deals of {p['train_years'][0]}-"
                f"{p['train_years'][1]}; collaborator model: {meta['collaborators']['graph_edges']:,} co-authorships")

@@ -68,9 +68,11 @@ class GraphService:
             service._collaborators = CollaboratorRecommender.load(model_dir / COLLABORATORS_FILE, service.projection)
         return service
 
-    def train(self, train_years: int = 3, seed: int = 0) -> dict:
-        """Fit both recommenders on the graph as it is and save them in `model_dir`; returns their metadata."""
-        text = build_text_index(self.store)
+    def train(self, train_years: int = 3, seed: int = 0, reuse_text: bool = False) -> dict:
+        """Fit both recommenders on the graph as it is and save them in `model_dir`; returns their metadata.
+        `reuse_text` keeps the loaded text index (building one takes minutes at the province tier)."""
+        loaded = self._partners
+        text = loaded.text.index if reuse_text and loaded is not None else build_text_index(self.store)
         partners = PartnerRecommender.train(self.projection, self.store, text, train_years, seed)
         collaborators = CollaboratorRecommender(self.projection, seed).fit()
         if self.model_dir is not None:

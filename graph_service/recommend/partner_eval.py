@@ -90,19 +90,26 @@ KS = (1, 3, 5, 10, 20, 50)
 
 def _rank_metrics(scores: np.ndarray, truth: np.ndarray, k: int = 10) -> dict[str, float]:
     """Per query: Hits@K for each K in KS (first true one within K), reciprocal rank, NDCG@k, and AUC
-    (share of true-false pairs ordered rightly; ties count half)."""
+    (share of true-false pairs ordered rightly; ties count half). AUC is NaN when no true partner is
+    among the candidates: it measures the ordering, which such a query does not test."""
     order = np.argsort(-scores, kind="stable")
     rel = truth[order]
     hits = np.flatnonzero(rel)
     out = {f"hits@{kk}": float(len(hits) > 0 and hits[0] < kk) for kk in KS}
     if len(hits) == 0:
-        return {**out, "mrr": 0.0, f"ndcg@{k}": 0.0, "auc": 0.0}
+        return {**out, "mrr": 0.0, f"ndcg@{k}": 0.0, "auc": float("nan")}
     gains = rel[:k] / np.log2(np.arange(2, min(k, len(rel)) + 2))
     ideal = (1.0 / np.log2(np.arange(2, min(k, int(rel.sum())) + 2))).sum()
     pos, neg = scores[truth], scores[~truth]
     auc = 1.0 if len(neg) == 0 else float(
         ((pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()) / (len(pos) * len(neg)))
     return {**out, "mrr": 1.0 / (hits[0] + 1), f"ndcg@{k}": float(gains.sum() / ideal), "auc": auc}
+
+
+def _mean(values: list[float]) -> float:
+    """Mean over the queries that define the metric (AUC: those with a true partner among candidates)."""
+    defined = [v for v in values if not np.isnan(v)]
+    return float(np.mean(defined)) if defined else 0.0
 
 
 TIE_DRAWS = 5  # a baseline's ties (many candidates share a 0) are broken at random this many times
@@ -142,8 +149,7 @@ def evaluate(p: Projection, store: GraphReader, test_start: int, train_start: in
         per["random"].append(_mean_over_ties(np.zeros(len(cands)), truth, rng))
         for name, column in BASELINES.items():
             per[name].append(_mean_over_ties(x[:, FEATURES.index(column)], truth, rng))
-    methods = {n: {m: float(np.mean([r[m] for r in rows])) if rows else 0.0 for m in rows[0]} if rows else {}
-               for n, rows in per.items()}
+    methods = {n: {m: _mean([r[m] for r in rows]) for m in rows[0]} if rows else {} for n, rows in per.items()}
     best = max((n for n in BASELINES), key=lambda n: methods[n].get("hits@10", 0.0)) if cases else None
     return {"test_cases": len(cases), "candidate_recall": covered / max(len(cases), 1), "fit_seconds": fit_seconds,
             "train_years": [train_start, test_start - 1], "test_from": test_start, "best_baseline": best,

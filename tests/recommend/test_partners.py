@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from graph_service.projection import build_projection
-from graph_service.recommend.partner_eval import BASELINES, KS, _rank_metrics, deal_cases, evaluate
+from graph_service.recommend.partner_eval import BASELINES, KS, _mean, _rank_metrics, deal_cases, evaluate
 from graph_service.recommend.partners import (
     FEATURES,
     KATZ_BETA,
@@ -96,6 +96,9 @@ def test_rank_metrics_on_a_known_ranking() -> None:
     assert m["auc"] == pytest.approx(0.25)  # of the four true-false pairs only (0.8, 0.7) is ordered rightly
     ideal = 1 + 1 / np.log2(3)
     assert m["ndcg@10"] == pytest.approx((1 / np.log2(3) + 1 / np.log2(5)) / ideal)
+    missed = _rank_metrics(scores, np.zeros(4, dtype=bool))  # the true partner is not among the candidates
+    assert missed["hits@50"] == 0 and missed["mrr"] == 0 and np.isnan(missed["auc"])
+    assert _mean([m["auc"], missed["auc"]]) == pytest.approx(0.25)  # AUC only where it is defined
 
 
 def test_features_do_not_see_deals_from_the_cutoff_on(tiny_dir, tmp_path) -> None:
@@ -132,3 +135,21 @@ def test_the_numpy_forest_scores_as_sklearn_does() -> None:
     probe[rng.random(probe.shape) < 0.05] = np.nan  # missing values take the side the trees learned
     log_odds = np.mean([np.log(p / (1 - p)) for p in (clf.predict_proba(probe)[:, 1] for clf in model.clfs)], axis=0)
     np.testing.assert_allclose(model.score(probe), 1 / (1 + np.exp(-log_odds)), rtol=1e-9)
+
+
+def test_a_crowd_of_partners_coauthors_is_cut_to_the_most_tied(loaded, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph_service.recommend import partners as module
+
+    _, p = loaded
+    h = History(p, 2026)
+    firm = max((i for i in range(p.base_nodes) if p.label_of(i) == Label.ENTERPRISE),
+               key=lambda i: len(h.partners_coauthors(i).indices))
+    via = h.partners_coauthors(firm)
+    assert len(via.indices) > 6, "the tiny market has an enterprise whose partners have co-authors"
+    monkeypatch.setattr(module, "MAX_COAUTHORS", 3)
+    kept = set(candidates(h, Query(firm, np.empty(0, dtype=np.int64))).tolist())
+    strongest = via.indices[np.argsort(-via.values, kind="stable")[:3]]
+    assert set(strongest.tolist()) & set(np.flatnonzero(h.is_researcher).tolist()) <= kept
+    other_routes = set(h.partners[firm].indices.tolist()) | set(h.peer(firm).indices.tolist())
+    beyond = set(via.indices.tolist()) & kept - set(strongest.tolist())
+    assert beyond <= other_routes  # the rest of the crowd stays out unless another route brings them
