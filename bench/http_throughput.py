@@ -5,7 +5,8 @@ least 200 requests/s with 8 clients).
 
 Starts `uvicorn` on the app factory with `--workers` processes (each loads the projection and the
 saved models), waits until it answers, then runs `--clients` threads, each with its own keep-alive
-connection (`http.client`), asking for the top 10 partners (with paths) of random needs for `--seconds`. The clients
+connection (`http.client`), asking for the top `--top-k` partners (with paths) of random needs for
+`--seconds`. The clients
 run on the same machine, so their own CPU use is counted against the figure, not hidden from it.
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import psutil
 
 from graph_service.schema import Label
 from graph_service.stores.sqlite_store import SqliteStore
@@ -35,6 +37,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--top-k", type=int, default=20, help="as the in-process latency benchmark")
     args = ap.parse_args()
     store = SqliteStore(args.store)
     needs = [r[1] for batch in store.scan_nodes(Label.NEED, ()) for r in batch]
@@ -44,6 +47,7 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "graph_service.api.app:create_app",
                                "--port", str(args.port), "--workers", str(args.workers), "--log-level", "warning",
                                "--no-access-log"], env=env)
+    server_process = psutil.Process(server.pid)
     base = f"http://127.0.0.1:{args.port}"
     try:
         started = time.perf_counter()
@@ -61,7 +65,7 @@ def main() -> None:
         rng = np.random.default_rng(0)
         with httpx.Client(base_url=base, timeout=30) as warm:  # first requests fault pages in
             for n in rng.choice(needs, 20 * args.workers):
-                warm.get("/api/v1/recommendations/partners", params={"need": str(n), "top_k": 10})
+                warm.get("/api/v1/recommendations/partners", params={"need": str(n), "top_k": args.top_k})
         latencies: list[float] = []
         errors = [0]
         deadline = time.perf_counter() + args.seconds
@@ -74,7 +78,7 @@ def main() -> None:
             while time.perf_counter() < deadline:
                 need = str(needs[int(local_rng.integers(len(needs)))])
                 t = time.perf_counter()
-                http.request("GET", f"/api/v1/recommendations/partners?need={need}&top_k=10")
+                http.request("GET", f"/api/v1/recommendations/partners?need={need}&top_k={args.top_k}")
                 r = http.getresponse()
                 r.read()
                 mine.append(time.perf_counter() - t)
@@ -85,19 +89,30 @@ def main() -> None:
                 errors[0] += bad
 
         threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+        served = [server_process, *server_process.children(recursive=True)]
+        cpu0 = [_cpu(x) for x in served], _cpu(psutil.Process())
         t0 = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - t0
+        server_cpu = sum(_cpu(x) - c for x, c in zip(served, cpu0[0]))
+        client_cpu = _cpu(psutil.Process()) - cpu0[1]
         ms = np.array(latencies) * 1e3
         print(f"{len(latencies):,} requests in {elapsed:.1f} s with {args.clients} clients: "
               f"{len(latencies) / elapsed:.0f} requests/s; latency p50 {np.percentile(ms, 50):.1f} ms, "
               f"p99 {np.percentile(ms, 99):.1f} ms; {errors[0]} errors (target >= 200 requests/s)")
+        print(f"CPU per request: server {server_cpu / len(latencies) * 1e3:.1f} ms, these clients "
+              f"{client_cpu / len(latencies) * 1e3:.1f} ms ({psutil.cpu_count()} cores)")
     finally:
         server.terminate()
         server.wait(30)
+
+
+def _cpu(process: psutil.Process) -> float:
+    t = process.cpu_times()
+    return t.user + t.system
 
 
 if __name__ == "__main__":

@@ -11,6 +11,11 @@ MATCH (n:Entity)
 WHERE n.id IN $ids
 RETURN n.id AS id, [l IN labels(n) WHERE l <> 'Entity'][0] AS label;
 
+// name: names_of
+MATCH (n:Entity)
+WHERE n.id IN $ids
+RETURN n.id AS id, [l IN labels(n) WHERE l <> 'Entity'][0] AS label, n.name AS name;
+
 // name: get_nodes
 MATCH (n:Entity)
 WHERE n.id IN $ids

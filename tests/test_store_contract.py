@@ -33,6 +33,7 @@ def test_nodes_round_trip_with_their_properties(store: GraphStore) -> None:
     assert store.get_node("missing") is None
     assert set(store.get_nodes(["R1", "I1", "nope"])) == {"R1", "I1"}
     assert store.labels_of(["R1", "I1", "nope"]) == {"R1": "Researcher", "I1": "Institution"}
+    assert store.names_of(["R1", "I1", "nope"]) == {"R1": ("Researcher", "王有治"), "I1": ("Institution", "四川大学")}
 
 
 def test_counts_by_label_and_type(store: GraphStore) -> None:

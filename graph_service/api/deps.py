@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from graph_service.service import GraphService
 
 
-def get_service(request: Request) -> GraphService:
+async def get_service(request: Request) -> GraphService:
+    """async: it does no I/O, and a sync dependency would cost every request a thread-pool hop."""
     return request.app.state.service
 
 

@@ -106,6 +106,13 @@ def _rank_metrics(scores: np.ndarray, truth: np.ndarray, k: int = 10) -> dict[st
     return {**out, "mrr": 1.0 / (hits[0] + 1), f"ndcg@{k}": float(gains.sum() / ideal), "auc": auc}
 
 
+def _by_position(order: np.ndarray) -> np.ndarray:
+    """Scores that sort as `order` does (the first row highest)."""
+    scores = np.empty(len(order))
+    scores[order] = -np.arange(len(order), dtype=np.float64)
+    return scores
+
+
 def _mean(values: list[float]) -> float:
     """Mean over the queries that define the metric (AUC: those with a true partner among candidates)."""
     defined = [v for v in values if not np.isnan(v)]
@@ -145,7 +152,8 @@ def evaluate(p: Projection, store: GraphReader, test_start: int, train_start: in
         truth = np.isin(cands, list(case.truth))
         covered += bool(truth.any())
         x = features(h, case.query, cands, text)
-        per["model"].append(_rank_metrics(model.score(x), truth))
+        order, _ = model.rank(x)
+        per["model"].append(_rank_metrics(_by_position(order), truth))
         per["random"].append(_mean_over_ties(np.zeros(len(cands)), truth, rng))
         for name, column in BASELINES.items():
             per[name].append(_mean_over_ties(x[:, FEATURES.index(column)], truth, rng))

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from graph_service.errors import InvalidInput
 from graph_service.projection import Hop, Projection
 from graph_service.recommend.partner_eval import train
 from graph_service.recommend.partners import (
     FEATURES,
+    REFINE,
     History,
     PartnerModel,
     Query,
@@ -45,6 +47,21 @@ class Path_:
     kind: str  # past_deal | partner_coauthor | peer_deal | shared_field | same_city | same_circle
     nodes: list[str]
     rels: list[tuple[str, str, str]]
+
+
+Climb = tuple[list[int], list[tuple[str, str, str]]]  # a node, its regions up to its city, the rels between
+
+
+@dataclass(frozen=True)
+class _Asker:
+    """What explaining any candidate of one query needs to know about the asking enterprise."""
+
+    deals: set[int]  # its past deals
+    partners: list[int]  # researchers it signed with
+    fields: set[int]  # fields it is active in
+    wanted: set[int]  # fields the query wants
+    place: Climb | None  # where it is
+    words: sp.csr_matrix | None  # the query's text as a vector
 
 
 @dataclass(frozen=True)
@@ -141,30 +158,30 @@ class PartnerRecommender:
         q.fields = q.fields[q.fields < self.projection.base_nodes]  # fields added since are not in the history
         return q
 
-    def scored(self, q: Query, filters: Filters = Filters()) -> tuple[np.ndarray, np.ndarray]:
-        """(candidates, model scores) after filters, best first."""
+    def scored(self, q: Query, filters: Filters = Filters(), top_k: int = 20) -> tuple[np.ndarray, np.ndarray]:
+        """(candidates, model scores) after filters, best first; all bags score at least 3 * top_k."""
         h = self.history
         cands = candidates(h, q, self.text)
         cands = cands[self._keep(q, cands, filters)]
         if len(cands) == 0:
             return cands, np.empty(0)
-        scores = self.model.score(features(h, q, cands, self.text))
-        order = np.argsort(-scores, kind="stable")
+        order, scores = self.model.rank(features(h, q, cands, self.text), max(REFINE, 3 * top_k))
         return cands[order], scores[order]
 
     def recommend(self, enterprise_id: str | None = None, need_id: str | None = None, top_k: int = 10,
                   filters: Filters = Filters(), text: str = "", rerank=None) -> PartnerResult:
         """Top `top_k` researchers with their paths; `rerank(ids, scores, k)` may reorder (fairness)."""
         q = self.query_for(enterprise_id, need_id, text)
-        cands, scores = self.scored(q, filters)
+        cands, scores = self.scored(q, filters, top_k)
         p = self.projection
         ids = [p.ids[c] for c in cands.tolist()]
         position = {i: k for k, i in enumerate(ids)}
         chosen: list[PartnerSuggestion] = []
         # explain in score order until top_k pass the evidence bar (explaining all would cost more)
+        asker = self._asker(q)
         pool = ids if rerank is None else rerank(ids, np.log(np.maximum(scores, 1e-12)).tolist(), len(ids))
         for node_id in pool:
-            suggestion = self.explain(q, p.idx(node_id), float(scores[position[node_id]]))
+            suggestion = self.explain(q, p.idx(node_id), float(scores[position[node_id]]), asker)
             if suggestion.evidence >= filters.min_evidence:
                 chosen.append(suggestion)
                 if len(chosen) == top_k:
@@ -208,42 +225,50 @@ class PartnerRecommender:
         return [InstitutionSuggestion(i, members[0].score, [m.id for m in members]) for i, members in ranked]
 
     # --- explanations --------------------------------------------------------------------------
-    def explain(self, q: Query, r: int, score: float) -> PartnerSuggestion:
+    def explain(self, q: Query, r: int, score: float, asker: _Asker | None = None) -> PartnerSuggestion:
+        """Researcher r's suggestion with its paths; `asker` (from `_asker(q)`) spares recomputing what
+        every candidate of one query shares."""
         h, p = self.history, self.projection
+        a = asker or self._asker(q)
         e, rid, eid = q.enterprise, p.ids[r], p.ids[q.enterprise]
         paths: list[Path_] = []
         party = RelType.PARTY_TO.value
-        deals_e = set(row(h.involved, e).tolist())
-        for d in sorted(deals_e & set(row(h.involved, r).tolist()))[:PATHS_PER_KIND]:
+        mine = set(row(h.involved, r).tolist())
+        for d in sorted(a.deals & mine)[:PATHS_PER_KIND]:
             paths.append(Path_("past_deal", [eid, p.ids[d], rid], [(party, eid, p.ids[d]), (party, rid, p.ids[d])]))
-        partners = [i for i in row(h.partners, e).tolist() if h.is_researcher[i] and i != r]
         coauthors = set(row(h.coauthors, r).tolist())
-        for partner in [i for i in partners if i in coauthors][:PATHS_PER_KIND]:
-            d = min(deals_e & set(row(h.involved, partner).tolist()))
-            a, b = sorted((rid, p.ids[partner]))
+        for partner in [i for i in a.partners if i in coauthors and i != r][:PATHS_PER_KIND]:
+            d = min(a.deals & set(row(h.involved, partner).tolist()))
+            x, y = sorted((rid, p.ids[partner]))
             paths.append(Path_("partner_coauthor", [eid, p.ids[d], p.ids[partner], rid],
                                [(party, eid, p.ids[d]), (party, p.ids[partner], p.ids[d]),
-                                (RelType.CO_AUTHOR.value, a, b)]))
-        paths += self._peer_paths(e, r)
-        wanted = set(q.fields.tolist())
+                                (RelType.CO_AUTHOR.value, x, y)]))
+        paths += self._peer_paths(e, r, mine, a.fields)
         source, via = (e, RelType.ACTIVE_IN) if q.need < 0 else (q.need, RelType.ABOUT)
-        for f in sorted(wanted & set(row(h.expertise, r).tolist())):
+        for f in sorted(a.wanted & set(row(h.expertise, r).tolist())):
             paths.append(Path_("shared_field", [p.ids[source], p.ids[f], rid],
                                [(via.value, p.ids[source], p.ids[f]), (RelType.EXPERT_IN.value, rid, p.ids[f])]))
-        paths += self._place_paths(e, r)
+        paths += self._place_paths(a.place, r)
         words: list[str] = []
-        if q.text:
+        if a.words is not None:
             doc = self.text.index.position(rid)
             if doc >= 0:
-                words = self.text.index.matched_words(self.text.lookup(q.text)[3].query, doc)
+                words = self.text.index.matched_words(a.words, doc)
         return PartnerSuggestion(rid, score, paths, words)
 
-    def _peer_paths(self, e: int, r: int) -> list[Path_]:
+    def _asker(self, q: Query) -> _Asker:
+        h = self.history
+        e = q.enterprise
+        return _Asker(deals=set(row(h.involved, e).tolist()),
+                      partners=[i for i in row(h.partners, e).tolist() if h.is_researcher[i]],
+                      fields=set(row(h.activity, e).tolist()), wanted=set(q.fields.tolist()), place=self._climb(e),
+                      words=self.text.lookup(q.text)[3].query if q.text else None)
+
+    def _peer_paths(self, e: int, r: int, deals: set[int], fields: set[int]) -> list[Path_]:
         """Enterprise -ACTIVE_IN-> field <-ACTIVE_IN- other enterprise -PARTY_TO-> deal <-PARTY_TO- r."""
         h, p = self.history, self.projection
-        fields = set(row(h.activity, e).tolist())
         out: list[Path_] = []
-        for d in row(h.involved, r).tolist():
+        for d in sorted(deals):
             for other in row(p.inc[RelType.PARTY_TO], d).tolist():
                 if other == e or p.label_of(other) != Label.ENTERPRISE:
                     continue
@@ -258,10 +283,10 @@ class PartnerRecommender:
                         return out
         return out
 
-    def _place_paths(self, e: int, r: int) -> list[Path_]:
+    def _place_paths(self, a: Climb | None, r: int) -> list[Path_]:
         """Both located in one city, or in two cities of one economic circle."""
         h, p = self.history, self.projection
-        a, b = self._climb(e), self._climb(r)
+        b = self._climb(r)
         if not a or not b:
             return []
         ca, cb = a[0][-1], b[0][-1]
@@ -276,7 +301,7 @@ class PartnerRecommender:
         bridge = [(member, p.ids[ca], p.ids[c]), (member, p.ids[cb], p.ids[c])]
         return [Path_("same_circle", [p.ids[i] for i in a[0] + [c] + b[0][::-1]], a[1] + bridge + down)]
 
-    def _climb(self, node: int) -> tuple[list[int], list[tuple[str, str, str]]] | None:
+    def _climb(self, node: int) -> Climb | None:
         """Node, its region, and parents up to its city; with the LOCATED_IN and PART_OF rels between."""
         h, p = self.history, self.projection
         at, city = int(h.region[node]), int(h.city[node])

@@ -81,6 +81,11 @@ class GraphReader(ABC):
     def labels_of(self, ids: Sequence[str]) -> dict[str, str]: ...
 
     @abstractmethod
+    def names_of(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """(label, name) of those ids that exist: what a response needs to show an entity, without
+        reading and decoding all of its properties."""
+
+    @abstractmethod
     def search(self, text: str, label: Label | None = None, limit: int = 20) -> list[StoredNode]:
         """Nodes whose name contains `text`, shortest names first."""
 

@@ -227,13 +227,17 @@ class SqliteStore(GraphStore):
 
     # --- reads ---------------------------------------------------------------------------------
     def get_nodes(self, ids: Sequence[str]) -> dict[str, StoredNode]:
+        return {row[0]: _node(row) for row in self._by_ids("id, label, name, props", ids)}
+
+    def names_of(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        return {node_id: (label, name) for node_id, label, name in self._by_ids("id, label, name", ids)}
+
+    def _by_ids(self, columns: str, ids: Sequence[str]) -> Iterator[tuple]:
         unique = list(dict.fromkeys(ids))
-        found: dict[str, StoredNode] = {}
         for i in range(0, len(unique), _IN_CHUNK):
             chunk = unique[i:i + _IN_CHUNK]
-            sql = f"SELECT id, label, name, props FROM nodes WHERE id IN ({','.join('?' * len(chunk))})"
-            found.update((row[0], _node(row)) for row in self._conn().execute(sql, chunk))
-        return found
+            yield from self._conn().execute(f"SELECT {columns} FROM nodes WHERE id IN ({','.join('?' * len(chunk))})",
+                                            chunk)
 
     def labels_of(self, ids: Sequence[str]) -> dict[str, str]:
         return _Writer(self._conn()).labels_of(ids)

@@ -135,6 +135,16 @@ def test_the_numpy_forest_scores_as_sklearn_does() -> None:
     probe[rng.random(probe.shape) < 0.05] = np.nan  # missing values take the side the trees learned
     log_odds = np.mean([np.log(p / (1 - p)) for p in (clf.predict_proba(probe)[:, 1] for clf in model.clfs)], axis=0)
     np.testing.assert_allclose(model.score(probe), 1 / (1 + np.exp(-log_odds)), rtol=1e-9)
+    first = model.clfs[0].predict_proba(probe)[:, 1]
+    order, prob = model.rank(probe, refine=len(probe))  # nothing to cut: all bags on every row
+    np.testing.assert_array_equal(order, np.argsort(-model.score(probe), kind="stable"))
+    order, prob = model.rank(probe, refine=40)  # the cascade
+    head = order[:40]
+    assert set(head.tolist()) == set(np.argsort(-first, kind="stable")[:40].tolist())
+    np.testing.assert_allclose(prob[head], model.score(probe)[head], rtol=1e-9)
+    assert (np.diff(prob[head]) <= 0).all()
+    np.testing.assert_allclose(prob[order[40:]], first[order[40:]], rtol=1e-9)
+    assert (np.diff(first[order[40:]]) <= 0).all()
 
 
 def test_a_crowd_of_partners_coauthors_is_cut_to_the_most_tied(loaded, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -51,7 +51,7 @@ def collaborators(researcher_id: str, service: ServiceDep,
             description="Each researcher comes with the graph paths behind the suggestion (typed nodes and "
                         "relationships) and the words of the need that matched their expertise. A brand-new "
                         "need with no links is matched by its text.")
-def partners(service: ServiceDep, enterprise: str | None = None, need: str | None = None,
+async def partners(service: ServiceDep, enterprise: str | None = None, need: str | None = None,
              text: Annotated[str, Query(max_length=2000, description="extra words to match")] = "",
              top_k: Annotated[int, Query(ge=1, le=100)] = 10,
              region: Annotated[str | None, Query(description="only candidates located in this region")] = None,
@@ -109,12 +109,17 @@ def teams(need_id: str, service: ServiceDep, count: Annotated[int, Query(ge=1, l
 
 
 def _refs(service: GraphService, ids: set[str]) -> Callable[[str], EntityRef]:
-    """One store read for every entity a response names."""
-    nodes = service.store.get_nodes(list(ids))
+    """One store read (labels and names only) for every entity a response names, and one EntityRef
+    each: a city or a field recurs in many paths, and building the objects was a sixth of a request."""
+    names = service.store.names_of(list(ids))
     p = service.projection
+    refs = {i: EntityRef(id=i, label=label, name=name) for i, (label, name) in names.items()}
 
     def ref(i: str) -> EntityRef:
-        return EntityRef.of(nodes[i]) if i in nodes else EntityRef(id=i, label=p.label_of(p.idx(i)), name="")
+        found = refs.get(i)
+        if found is None:  # gone from the store since the projection was built
+            found = refs[i] = EntityRef(id=i, label=p.label_of(p.idx(i)), name="")
+        return found
 
     return ref
 
