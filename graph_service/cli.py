@@ -1,4 +1,5 @@
-"""`techmatch`: one entry point with subcommands (generate, load, stats, serve, demo)."""
+"""`techmatch`: one entry point with subcommands (generate, load, stats, serve, demo, train, evaluate,
+and the questions of `cli_queries`: partners, needs, teams, collaborators, path, community)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from graph_service.cli_queries import COMMANDS
 from graph_service.errors import InvalidInput, StoreUnavailable, TechMatchError
 from graph_service.settings import get_settings
 from graph_service.stores import open_store
@@ -200,6 +202,9 @@ def demo(ctx: click.Context, tier: str | None, host: str | None, port: int | Non
         ctx.invoke(train)
     ctx.invoke(serve, host=host, port=port, workers=1)
 
+
+for _command in COMMANDS:  # partners, needs, teams, collaborators, path, community
+    main.add_command(_command)
 
 if __name__ == "__main__":
     main()

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
+from graph_service.api.app import create_app
 from graph_service.cli import main
+from graph_service.schema import Label, RelType
 from graph_service.service import GraphService
 from graph_service.settings import get_settings
 from graph_service.stores import open_store
@@ -91,6 +94,32 @@ def test_train_saves_models_the_service_loads(runner: CliRunner, tiny_dir: Path,
         service = GraphService.open(store, get_settings().model_dir)
         assert service._partners is not None and service._partners.model.meta == meta
         assert service._collaborators is not None
+        p = service.projection
+        need = next(p.ids[i] for i in range(p.base_nodes)
+                    if p.label_of(i) == Label.NEED and len(p.inc[RelType.POSTED][i].indices))
+        researchers = (p.ids[i] for i in range(p.base_nodes)
+                       if p.label_of(i) == Label.RESEARCHER and len(p.out[RelType.CO_AUTHOR][i].indices) > 2)
+        with TestClient(create_app(service=service)) as client:
+            # a researcher with co-authors for whom some open need fits, so every command has an answer
+            researcher = next(r for r in researchers
+                              if client.get(f"/api/v1/recommendations/needs/{r}").json())
+            api = client.get("/api/v1/recommendations/partners", params={"need": need, "top_k": 5}).json()
+            api_path = client.get("/api/v1/graph/paths", params={"a": researcher, "b": need}).json()
+    # the CLI asks the same questions as the API and gets the same answers
+    r = runner.invoke(main, ["partners", "--need", need, "--top-k", "5", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output) == api and api["partners"]
+    r = runner.invoke(main, ["partners", "--need", need, "--top-k", "5"])
+    top = api["partners"][0]
+    assert r.exit_code == 0 and top["researcher"]["id"] in r.output.splitlines()[1]
+    assert f"{top['paths'][0]['kind']}: " in r.output
+    r = runner.invoke(main, ["path", researcher, need, "--json"])
+    assert r.exit_code == 0 and json.loads(r.output) == api_path
+    for args in (["needs", researcher], ["collaborators", researcher], ["community", researcher]):
+        r = runner.invoke(main, [*args, "--json"])
+        assert r.exit_code == 0 and json.loads(r.output), (args, r.output)
+    r = runner.invoke(main, ["partners", "--need", "N_MISSING"])
+    assert r.exit_code == 1 and "N_MISSING" in r.output
 
 
 def test_evaluate_on_an_empty_store_says_why(runner: CliRunner) -> None:
