@@ -1,5 +1,6 @@
 """`techmatch`: one entry point with subcommands (generate, load, stats, serve, demo, train, evaluate,
-and the questions of `cli_queries`: partners, needs, teams, collaborators, path, community)."""
+the questions of `cli_queries`: partners, needs, teams, collaborators, path, community; and the
+fair of `cli_fair`: generate-fair, plan-fair, replan-fair)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from graph_service.cli_fair import COMMANDS as FAIR_COMMANDS
 from graph_service.cli_queries import COMMANDS
 from graph_service.errors import InvalidInput, StoreUnavailable, TechMatchError
 from graph_service.settings import get_settings
@@ -203,7 +205,7 @@ def demo(ctx: click.Context, tier: str | None, host: str | None, port: int | Non
     ctx.invoke(serve, host=host, port=port, workers=1)
 
 
-for _command in COMMANDS:  # partners, needs, teams, collaborators, path, community
+for _command in (*COMMANDS, *FAIR_COMMANDS):  # the questions of cli_queries; the fair of cli_fair
     main.add_command(_command)
 
 if __name__ == "__main__":

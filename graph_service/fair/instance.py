@@ -1,0 +1,314 @@
+"""A fair's instance: the event (days, session blocks, rooms, 1:1 slots and tables), projects,
+participants and meeting requests, with the files they are kept in.
+
+Files of an instance directory: `event.json`, `projects.csv`, `participants.csv`, `requests.csv` and,
+optionally, `locked.csv` (meetings the organiser fixed: a,b,slot,table). Every bad value is refused
+with the file, line and field it came from; nothing is half read.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from graph_service.errors import InvalidInput
+
+Kind = Literal["enterprise", "researcher", "institution", "investor"]
+Preference = Literal["must", "meet", "no"]
+Status = Literal["accepted", "pending", "declined"]
+PREFERENCE_WEIGHT: dict[str, float] = {"must": 3.0, "meet": 1.0, "no": 0.0}
+RECOMMENDED_WEIGHT = 0.5  # a suggested mutual-fit pair is worth less than one somebody asked for
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s,;]+$")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TimeSpan(_Frozen):
+    id: Id
+    day: date
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeSpan:
+        if self.end <= self.start:
+            raise ValueError(f"{self.id} ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    def overlaps(self, other: TimeSpan) -> bool:
+        return self.day == other.day and self.start < other.end and other.start < self.end
+
+    def at(self, t: time) -> datetime:
+        return datetime.combine(self.day, t)
+
+
+class Room(_Frozen):
+    id: Id
+    capacity: Annotated[int, Field(ge=1)]
+
+
+class Event(_Frozen):
+    name: str
+    blocks: list[TimeSpan]  # time blocks for themed sessions (推介洽谈会)
+    rooms: list[Room]
+    slots: list[TimeSpan]  # 1:1 meeting slots
+    tables: Annotated[int, Field(ge=1)]
+    sessions: Annotated[int, Field(ge=1)] = 100  # how many themed sessions to form
+    session_size: tuple[int, int] = (10, 35)  # projects per session, min and max
+    min_meetings: Annotated[int, Field(ge=0)] = 3  # fairness: meetings guaranteed, where feasible
+    max_meetings: dict[Kind, Annotated[int, Field(ge=0)]] = {
+        "enterprise": 8, "researcher": 8, "institution": 8, "investor": 10}
+    max_meetings_with: dict[Kind, Annotated[int, Field(ge=0)]] = {}  # per participant, with each kind
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Event:
+        for what, spans in (("slots", self.slots), ("blocks", self.blocks)):
+            _unique(what, [s.id for s in spans])
+            ordered = sorted(spans, key=lambda s: (s.day, s.start))
+            for a, b in zip(ordered, ordered[1:]):
+                if a.overlaps(b):
+                    raise ValueError(f"{what} {a.id} and {b.id} overlap")
+        _unique("rooms", [r.id for r in self.rooms])
+        lo, hi = self.session_size
+        if not 1 <= lo <= hi:
+            raise ValueError(f"session_size {self.session_size} must be 1 <= min <= max")
+        return self
+
+    @property
+    def days(self) -> list[date]:
+        return sorted({s.day for s in self.slots} | {b.day for b in self.blocks})
+
+
+def _unique(what: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"{what}: id {i!r} appears twice")
+        seen.add(i)
+
+
+def _split(value: object) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [v.strip() for v in str(value or "").split(";") if v.strip()]
+
+
+class Project(_Frozen):
+    id: Id
+    title: str
+    kind: Literal["need", "challenge", "offer", "achievement"]
+    fields: list[str]
+    text: str = ""
+    presenter: Id  # the participant who presents it
+    node: str | None = None  # the need or offer in the graph it was promoted from
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lists(cls, data: dict) -> dict:
+        return {**data, "fields": _split(data.get("fields"))}
+
+
+class Participant(_Frozen):
+    id: Id
+    name: str
+    kind: Kind
+    region: str = ""
+    circles: list[str] = []
+    small: bool = False  # small or micro enterprise
+    specialised: bool = False  # 专精特新
+    fields: list[str] = []
+    available: list[str] = []  # slot ids or days (YYYY-MM-DD); empty: the whole event
+    max_meetings: Annotated[int, Field(ge=0)] | None = None  # overrides the event's limit for its kind
+    node: str | None = None  # the researcher, enterprise or institution in the graph
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lists(cls, data: dict) -> dict:
+        out = {**data}
+        for key in ("circles", "fields", "available"):
+            out[key] = _split(data.get(key))
+        for key in ("max_meetings", "node"):
+            if out.get(key) == "":
+                out[key] = None
+        return out
+
+
+class Request(_Frozen):
+    a: Id  # who asked
+    b: Id  # whom
+    preference: Preference = "meet"
+    status: Status = "accepted"
+    fit: Annotated[float, Field(ge=0, le=1)] = 0.5  # the matching model's chance of a deal
+    seq: Annotated[int, Field(ge=0)] = 0  # arrival order (first come, first served uses it)
+    recommended: bool = False  # suggested by the planner's matching, not asked for
+
+    @model_validator(mode="after")
+    def _two_people(self) -> Request:
+        if self.a == self.b:
+            raise ValueError(f"a request of {self.a} with itself")
+        return self
+
+    @property
+    def value(self) -> float:
+        weight = RECOMMENDED_WEIGHT if self.recommended else PREFERENCE_WEIGHT[self.preference]
+        return weight * self.fit
+
+
+class Locked(_Frozen):
+    a: Id
+    b: Id
+    slot: Id
+    table: Annotated[int, Field(ge=1)]
+
+
+class Instance(BaseModel):
+    """Everything the planner reads. Cross-references (presenters, request ends, availability, locks)
+    are checked here, so the planner can trust them."""
+
+    event: Event
+    projects: list[Project]
+    participants: list[Participant]
+    requests: list[Request]
+    locked: list[Locked] = []
+
+    def check(self, where: dict[str, str] | None = None) -> Instance:
+        where = where or {}
+        people = {p.id for p in self.participants}
+        slots = {s.id for s in self.event.slots}
+        days = {d.isoformat() for d in self.event.days}
+        _check_unique(self.participants, where.get("participants", "participants"))
+        _check_unique(self.projects, where.get("projects", "projects"))
+        for line, p in enumerate(self.projects, 2):
+            if p.presenter not in people:
+                raise InvalidInput(f"unknown participant {p.presenter!r}", file=where.get("projects", "projects"),
+                                   line=line, field="presenter")
+        for line, person in enumerate(self.participants, 2):
+            for token in person.available:
+                if token not in slots and token not in days:
+                    raise InvalidInput(f"{token!r} is neither a slot id nor a day of the event",
+                                       file=where.get("participants", "participants"), line=line, field="available")
+        for name, rows in (("requests", self.requests), ("locked", self.locked)):
+            for line, r in enumerate(rows, 2):
+                for end in ("a", "b"):
+                    if getattr(r, end) not in people:
+                        raise InvalidInput(f"unknown participant {getattr(r, end)!r}", file=where.get(name, name),
+                                           line=line, field=end)
+        taken: dict[tuple[str, int], int] = {}
+        busy: dict[tuple[str, str], int] = {}
+        for line, m in enumerate(self.locked, 2):
+            file = where.get("locked", "locked")
+            if m.slot not in slots:
+                raise InvalidInput(f"unknown slot {m.slot!r}", file=file, line=line, field="slot")
+            if m.table > self.event.tables:
+                raise InvalidInput(f"table {m.table} > the event's {self.event.tables} tables", file=file,
+                                   line=line, field="table")
+            if (m.slot, m.table) in taken:
+                raise InvalidInput(f"table {m.table} in {m.slot} is already locked on line {taken[m.slot, m.table]}",
+                                   file=file, line=line, field="table")
+            taken[m.slot, m.table] = line
+            for who in (m.a, m.b):
+                if (who, m.slot) in busy:
+                    raise InvalidInput(f"{who} already has a locked meeting in {m.slot} (line "
+                                       f"{busy[who, m.slot]})", file=file, line=line, field="slot")
+                busy[who, m.slot] = line
+        return self
+
+
+def _check_unique(rows: Iterable[Project | Participant], file: str) -> None:
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows, 2):
+        if row.id in seen:
+            raise InvalidInput(f"id {row.id!r} already used on line {seen[row.id]}", file=file, line=line, field="id")
+        seen[row.id] = line
+
+
+FILES: dict[str, type[BaseModel]] = {
+    "projects": Project, "participants": Participant, "requests": Request, "locked": Locked}
+COLUMNS = {
+    "projects": ["id", "title", "kind", "fields", "text", "presenter", "node"],
+    "participants": ["id", "name", "kind", "region", "circles", "small", "specialised", "fields", "available",
+                     "max_meetings", "node"],
+    "requests": ["a", "b", "preference", "status", "fit", "seq", "recommended"],
+    "locked": ["a", "b", "slot", "table"],
+}
+
+
+def _rows(path: Path, model: type[BaseModel]) -> Iterator:
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        for line, row in enumerate(reader, 2):
+            if None in row:
+                raise InvalidInput("more values than columns", file=path.name, line=line)
+            clean = {k: v for k, v in row.items() if k and v is not None and v != ""}
+            try:
+                yield model.model_validate(clean)
+            except ValidationError as e:
+                err = e.errors()[0]
+                field = ".".join(str(p) for p in err["loc"]) or None
+                raise InvalidInput(err["msg"], file=path.name, line=line, field=field) from None
+
+
+def read_rows(path: Path, model: type[BaseModel]) -> list:
+    """Every row of one CSV file as `model`; InvalidInput names the line and field of a bad value."""
+    if not path.is_file():
+        raise InvalidInput("missing", file=str(path))
+    return list(_rows(path, model))
+
+
+def read_instance(directory: Path) -> Instance:
+    """The instance in `directory`; InvalidInput names the file, line and field of the first bad value."""
+    if not (directory / "event.json").is_file():
+        raise InvalidInput("no event.json here", file=str(directory))
+    try:
+        event = Event.model_validate(json.loads((directory / "event.json").read_text(encoding="utf-8")))
+    except json.JSONDecodeError as e:
+        raise InvalidInput(e.msg, file="event.json", line=e.lineno) from None
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise InvalidInput(err["msg"], file="event.json",
+                           field=".".join(str(p) for p in err["loc"]) or None) from None
+    parts: dict[str, list] = {}
+    for name, model in FILES.items():
+        path = directory / f"{name}.csv"
+        if not path.is_file():
+            if name == "locked":
+                parts[name] = []
+                continue
+            raise InvalidInput("missing", file=f"{name}.csv")
+        parts[name] = list(_rows(path, model))
+    where = {name: f"{name}.csv" for name in FILES}
+    return Instance(event=event, **parts).check(where)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, list):
+        return ";".join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def write_rows(path: Path, columns: list[str], rows: Iterable[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(columns)
+        for row in rows:
+            w.writerow([_cell(row.get(c)) for c in columns])
+
+
+def write_instance(instance: Instance, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "event.json").write_text(instance.event.model_dump_json(indent=2), encoding="utf-8")
+    for name in FILES:
+        rows = getattr(instance, name)
+        if name == "locked" and not rows:
+            continue
+        write_rows(directory / f"{name}.csv", COLUMNS[name], (r.model_dump() for r in rows))

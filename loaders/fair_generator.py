@@ -1,0 +1,249 @@
+"""`techmatch generate-fair`: a realistic 科创会 instance drawn from the graph.
+
+Projects are open needs, 揭榜挂帅 challenges and offers, presented by whoever posted them; participants
+are those presenters plus enterprises, researchers, institutions and investors; requests follow shared
+fields with popularity skew (a few stars are asked by many), and an enterprise's requests to researchers
+carry the matching model's score as their fit. Seeded: the same graph and seed give the same files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+
+from graph_service.fair.instance import Event, Instance, Participant, Project, Request, Room, TimeSpan
+from graph_service.projection import Hop, Projection
+from graph_service.recommend.partner_service import PartnerRecommender
+from graph_service.schema import Label, RelType
+from graph_service.stores.base import GraphReader
+
+FAIR = {"projects": 2350, "sessions": 101, "participants": 3000, "requests": 20000, "days": 3}
+BLOCK_TIMES = [(time(9, 0), time(10, 30)), (time(10, 45), time(12, 15)), (time(14, 0), time(15, 30)),
+               (time(15, 45), time(17, 15))]
+SLOT_STARTS = [time(h, m) for h in (9, 10, 11, 14, 15, 16) for m in (0, 30)]  # 1:1 slots
+SLOT_LENGTH = timedelta(minutes=25)  # and 5 minutes to change tables
+ROOM_SIZES = [150, 120, 100, 80, 80, 60]
+MIX = {"enterprise": 0.45, "researcher": 0.40, "institution": 0.07, "investor": 0.08}
+_OUT = "out"
+
+
+def make_event(days: int, sessions: int, participants: int, start: date) -> Event:
+    dates = [start + timedelta(days=d) for d in range(days)]
+    blocks = [TimeSpan(id=f"D{d + 1}B{b + 1}", day=day, start=s, end=e)
+              for d, day in enumerate(dates) for b, (s, e) in enumerate(BLOCK_TIMES)]
+    rooms_needed = math.ceil(sessions / len(blocks))
+    rooms = [Room(id=f"R{r + 1:02d}", capacity=ROOM_SIZES[r % len(ROOM_SIZES)]) for r in range(rooms_needed)]
+    slots = [TimeSpan(id=f"D{d + 1}S{s + 1:02d}", day=day, start=t,
+                      end=(datetime.combine(day, t) + SLOT_LENGTH).time())
+             for d, day in enumerate(dates) for s, t in enumerate(SLOT_STARTS)]
+    return Event(name="永不落幕科创会", blocks=blocks, rooms=rooms, slots=slots,
+                 tables=max(10, participants // 15), sessions=sessions,
+                 session_size=(max(1, 2350 // 101 // 3), 40) if sessions else (1, 40))
+
+
+class _Graph:
+    """The few reads the generator needs, over the projection and the store."""
+
+    def __init__(self, p: Projection, store: GraphReader) -> None:
+        self.p, self.store = p, store
+
+    def of(self, label: Label) -> np.ndarray:
+        n = self.p.base_nodes
+        return np.flatnonzero(self.p.label_mask([label])[self.p.labels[:n]] & self.p.alive[:n])
+
+    def step(self, i: int, t: RelType, direction: str) -> list[int]:
+        return self.p.neighbours(self.p.ids[i], Hop([t], direction)).nodes.tolist()  # type: ignore[arg-type]
+
+
+def generate_fair(p: Projection, store: GraphReader, recommender: PartnerRecommender | None = None, *,
+                  projects: int = FAIR["projects"], sessions: int = FAIR["sessions"],
+                  participants: int = FAIR["participants"], requests: int = FAIR["requests"],
+                  days: int = FAIR["days"], seed: int = 11, start: date = date(2026, 11, 24)) -> Instance:
+    rng = np.random.default_rng(seed)
+    g = _Graph(p, store)
+    needs, offers = g.of(Label.NEED), g.of(Label.OFFER)
+    n_needs = min(len(needs), round(projects * 0.7))
+    picked = list(rng.choice(needs, n_needs, replace=False)) + list(
+        rng.choice(offers, min(len(offers), projects - n_needs), replace=False))
+    nodes = store.get_nodes([p.ids[i] for i in picked])
+    field_name = {i: n for i, (_, n) in _names(store, p, g.of(Label.FIELD)).items()}
+    people: dict[int, str] = {}  # graph index -> kind, presenters first
+    project_rows: list[dict] = []
+    for i in picked:
+        poster = g.step(int(i), RelType.POSTED, "in")
+        if not poster:
+            continue
+        node = nodes[p.ids[i]].props
+        kind = node.get("kind", "need")
+        kind = kind if kind in ("need", "challenge") else ("achievement" if kind == "achievement" else "offer")
+        people.setdefault(poster[0], p.label_of(poster[0]).value.lower())
+        project_rows.append(dict(id=f"P{len(project_rows) + 1:04d}", title=nodes[p.ids[i]].props.get("name", ""),
+                                 kind=kind, fields=[field_name[f] for f in g.step(int(i), RelType.ABOUT, "out")
+                                                    if f in field_name],
+                                 text=str(node.get("text", "")), presenter=p.ids[poster[0]], node=p.ids[i]))
+    # the rest of the participants: enterprises, the researchers the model recommends to them, institutions
+    budget = max(participants, len(people))
+    want = {k: round(v * budget) for k, v in MIX.items()}
+    have: dict[str, int] = defaultdict(int)
+    for kind in people.values():
+        have[kind] += 1
+    firms = [int(i) for i in rng.permutation(g.of(Label.ENTERPRISE)) if int(i) not in people]
+    for i in firms[:max(0, want["enterprise"] - have["enterprise"])]:
+        people[i] = "enterprise"
+    fits: dict[tuple[int, int], float] = {}
+    suggested: list[int] = []
+    for e in [i for i, k in people.items() if k == "enterprise"]:
+        for r, s in _model_fits(recommender, p, e):
+            fits[e, r] = s
+            suggested.append(r)
+    researchers = list(dict.fromkeys(r for r in suggested if r not in people))
+    rest = [int(i) for i in rng.permutation(g.of(Label.RESEARCHER)) if int(i) not in people]
+    for i in (researchers + rest)[:max(0, want["researcher"] - have["researcher"])]:
+        people[i] = "researcher"
+    insts = [int(i) for i in rng.permutation(g.of(Label.INSTITUTION)) if int(i) not in people]
+    for i in insts[:max(0, want["institution"] - have["institution"])]:
+        people[i] = "institution"
+    rows = _participants(g, store, people, field_name, rng, days, start)
+    investors = max(0, budget - len(rows))
+    industries = sorted({f for r in rows for f in r["fields"]})
+    for v in range(investors):
+        rows.append(dict(id=f"V{v + 1:04d}", name=f"{'天府川渝蓉锦星创'[v % 8]}{'科创源海峰'[v % 5]}创投{v + 1}号",
+                         kind="investor", region=rows[0]["region"] if rows else "", circles=[],
+                         fields=list(rng.choice(industries, min(3, len(industries)), replace=False)),
+                         available=_availability(rng, days, start)))
+    request_rows = _requests(rng, rows, requests, {(p.ids[a], p.ids[b]): s for (a, b), s in fits.items()})
+    event = make_event(days, min(sessions, max(1, len(project_rows))), len(rows), start)
+    lo = max(1, min(event.session_size[0], len(project_rows) // max(1, event.sessions) // 2))
+    hi = max(lo, math.ceil(len(project_rows) / max(1, event.sessions)) * 2)
+    event = event.model_copy(update={"session_size": (lo, hi)})
+    return Instance(event=event, projects=[Project.model_validate(r) for r in project_rows],
+                    participants=[Participant.model_validate(r) for r in rows],
+                    requests=[Request.model_validate(r) for r in request_rows]).check()
+
+
+def _names(store: GraphReader, p: Projection, idx: np.ndarray) -> dict[int, tuple[str, str]]:
+    names = store.names_of([p.ids[i] for i in idx])
+    return {int(i): names[p.ids[i]] for i in idx if p.ids[i] in names}
+
+
+def _model_fits(rec: PartnerRecommender | None, p: Projection, e: int, top: int = 30) -> list[tuple[int, float]]:
+    """The researchers the matching model ranks best for this enterprise, with its scores."""
+    if rec is None:
+        return []
+    try:
+        cands, scores = rec.scored(rec.query_for(p.ids[e], None), top_k=top)
+    except Exception:  # an enterprise the model cannot ask for (no fields): no model fits
+        return []
+    return [(int(c), float(s)) for c, s in zip(cands[:top], scores[:top])]
+
+
+def _availability(rng: np.random.Generator, days: int, start: date) -> list[str]:
+    roll = rng.random()
+    if days < 2 or roll < 0.75:
+        return []
+    n = 1 if roll > 0.9 else max(1, days - 1)
+    return sorted((start + timedelta(days=int(d))).isoformat() for d in rng.choice(days, n, replace=False))
+
+
+def _participants(g: _Graph, store: GraphReader, people: dict[int, str], field_name: dict[int, str],
+                  rng: np.random.Generator, days: int, start: date) -> list[dict]:
+    p = g.p
+    ids = [p.ids[i] for i in people]
+    nodes = store.get_nodes(ids)
+    regions: dict[int, int] = {i: (g.step(i, RelType.LOCATED_IN, "out") or [-1])[0] for i in people}
+    region_names = _names(store, p, np.array(sorted({r for r in regions.values() if r >= 0}), dtype=np.int64))
+    circles: dict[int, list[str]] = {}
+    for r in set(regions.values()):
+        if r < 0:
+            continue
+        up = [r] + g.step(r, RelType.PART_OF, "out")
+        circles[r] = sorted({p.ids[c] for x in up for c in g.step(x, RelType.MEMBER_OF, "out")})
+    rows = []
+    for i, kind in people.items():
+        props = nodes[p.ids[i]].props if p.ids[i] in nodes else {}
+        rel = RelType.EXPERT_IN if kind == "researcher" else RelType.ACTIVE_IN
+        r = regions[i]
+        rows.append(dict(id=p.ids[i], name=props.get("name", p.ids[i]), kind=kind,
+                         region=region_names[r][1] if r in region_names else "", circles=circles.get(r, []),
+                         small=props.get("size") in ("micro", "small"),
+                         specialised=str(props.get("tier", "")).startswith("专精特新"),
+                         fields=[field_name[f] for f in g.step(i, rel, "out") if f in field_name][:4],
+                         available=_availability(rng, days, start), node=p.ids[i]))
+    return rows
+
+
+def _requests(rng: np.random.Generator, rows: list[dict], n: int, fits: dict[tuple[str, str], float]
+              ) -> list[dict]:
+    """n requests: each asker picks among participants sharing a field, weighted by a heavy-tailed
+    popularity, so that some are asked by dozens and others by nobody."""
+    by_field: dict[str, list[int]] = defaultdict(list)
+    for j, r in enumerate(rows):
+        for f in r["fields"]:
+            by_field[f].append(j)
+    popularity = rng.pareto(1.5, len(rows)) + 0.2
+    activity = rng.pareto(2.0, len(rows)) + 0.5
+    asker_p = activity / activity.sum()
+    out: list[dict] = []
+    seen: set[tuple[int, int]] = set()
+    pop_rank = popularity.argsort().argsort() / max(1, len(rows) - 1)
+    for _ in range(n * 4):
+        if len(out) >= n:
+            break
+        a = int(rng.choice(len(rows), p=asker_p))
+        pool = list({j for f in rows[a]["fields"] for j in by_field[f]} - {a})
+        if rows[a]["kind"] == "investor":
+            pool = [j for j in pool if rows[j]["kind"] != "investor"]
+        if not pool:
+            continue
+        w = popularity[pool]
+        b = int(pool[int(rng.choice(len(pool), p=w / w.sum()))])
+        if (a, b) in seen:
+            continue
+        seen.add((a, b))
+        shared = len(set(rows[a]["fields"]) & set(rows[b]["fields"])) / max(1, len(set(rows[a]["fields"])))
+        fit = fits.get((rows[a]["id"], rows[b]["id"])) or fits.get((rows[b]["id"], rows[a]["id"]))
+        if fit is None:
+            fit = float(np.clip(0.05 + 0.5 * shared * rng.beta(2, 3), 0.01, 0.95))
+        roll = rng.random()
+        status = "declined" if roll < 0.06 + 0.12 * pop_rank[b] else ("pending" if roll > 0.95 else "accepted")
+        pref = rng.choice(["must", "meet", "no"], p=[0.12, 0.8, 0.08])
+        out.append(dict(a=rows[a]["id"], b=rows[b]["id"], preference=str(pref), status=status,
+                        fit=round(float(fit), 4), seq=len(out)))
+    order = rng.permutation(len(out))  # arrival order is not the order they were drawn in
+    for s, k in enumerate(order):
+        out[int(k)]["seq"] = s
+    return out + _suggestions(rows, out, popularity, fits, by_field)
+
+
+def _suggestions(rows: list[dict], asked: list[dict], popularity: np.ndarray, fits: dict[tuple[str, str], float],
+                 by_field: dict[str, list[int]], per_person: int = 3) -> list[dict]:
+    """Mutual-fit pairs the matching suggests to participants few asked for: the least sought-after
+    participants sharing their fields, so that the schedule can reach them too."""
+    accepted: dict[str, int] = defaultdict(int)
+    for r in asked:
+        if r["status"] == "accepted" and r["preference"] != "no":
+            accepted[r["a"]] += 1
+            accepted[r["b"]] += 1
+    taken = {(r["a"], r["b"]) for r in asked} | {(r["b"], r["a"]) for r in asked}
+    out: list[dict] = []
+    for j, row in enumerate(rows):
+        if accepted[row["id"]] >= per_person:
+            continue
+        pool = sorted({k for f in row["fields"] for k in by_field[f]} - {j}, key=lambda k: popularity[k])
+        for k in pool:
+            if accepted[row["id"]] >= per_person:
+                break
+            other = rows[k]["id"]
+            if (row["id"], other) in taken or row["kind"] == rows[k]["kind"] == "investor":
+                continue
+            shared = len(set(row["fields"]) & set(rows[k]["fields"])) / max(1, len(row["fields"]))
+            fit = fits.get((row["id"], other)) or fits.get((other, row["id"])) or 0.05 + 0.3 * shared
+            out.append(dict(a=row["id"], b=other, preference="meet", status="accepted", fit=round(fit, 4),
+                            seq=len(asked) + len(out), recommended=True))
+            taken |= {(row["id"], other), (other, row["id"])}
+            accepted[row["id"]] += 1
+            accepted[other] += 1
+    return out
