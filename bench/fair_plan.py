@@ -34,7 +34,7 @@ def main() -> None:
         settings = Settings(sqlite_path=args.store, model_dir=Path(f"{args.store}.models"))
         with open_store(settings) as store:
             service = GraphService.open(store, settings.model_dir)
-            rec = service.partner_recommender() if service._partners is not None else None
+            rec = service.saved_partner_recommender()
             write_instance(generate_fair(service.projection, store, rec), args.instance)
     started = time.perf_counter()
     instance = read_instance(args.instance)

@@ -4,23 +4,38 @@ fair of `cli_fair`: generate-fair, plan-fair, replan-fair)."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from pathlib import Path
 
 import click
 
-from graph_service.cli_fair import COMMANDS as FAIR_COMMANDS
-from graph_service.cli_queries import COMMANDS
 from graph_service.errors import InvalidInput, StoreUnavailable, TechMatchError
 from graph_service.settings import get_settings
 from graph_service.stores import open_store
 
 TIER_CHOICE = click.Choice(["tiny", "city", "province"])
+# Commands whose modules load only when asked for: they import FastAPI, scikit-learn and OR-Tools,
+# seconds that `load` or `stats` should not pay.
+LAZY: dict[str, str] = {
+    **dict.fromkeys(("partners", "needs", "teams", "collaborators", "path", "community"), "graph_service.cli_queries"),
+    **dict.fromkeys(("generate-fair", "plan-fair", "replan-fair"), "graph_service.cli_fair"),
+}
 
 
 class _Group(click.Group):
-    """Turn TechMatch errors into one clear line and an exit code instead of a traceback."""
+    """Turn TechMatch errors into one clear line and an exit code instead of a traceback; load the
+    LAZY commands on demand."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in LAZY:
+            commands = importlib.import_module(LAZY[name]).COMMANDS
+            return next(c for c in commands if c.name == name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -204,9 +219,6 @@ def demo(ctx: click.Context, tier: str | None, host: str | None, port: int | Non
         ctx.invoke(train)
     ctx.invoke(serve, host=host, port=port, workers=1)
 
-
-for _command in (*COMMANDS, *FAIR_COMMANDS):  # the questions of cli_queries; the fair of cli_fair
-    main.add_command(_command)
 
 if __name__ == "__main__":
     main()

@@ -13,6 +13,7 @@ from graph_service.errors import InvalidInput
 from graph_service.fair.instance import Participant, Request, read_instance, read_rows, write_instance
 from graph_service.fair.plan import baseline_report, plan_fair, schedule_report, write_meetings, write_plan
 from graph_service.fair.replan import replan
+from graph_service.service import GraphService
 from graph_service.settings import get_settings
 from graph_service.stores import open_store
 from loaders.fair_generator import FAIR, generate_fair
@@ -31,12 +32,10 @@ DIR = click.Path(path_type=Path)
 def generate_fair_cmd(out: Path, projects: int, sessions: int, participants: int, requests: int, days: int,
                       seed: int) -> None:
     """A realistic fair instance from the graph in the store (fits from the matching model if trained)."""
-    from graph_service.service import GraphService
-
     settings = get_settings()
     with open_store(settings) as store:
         service = GraphService.open(store, settings.model_dir)
-        rec = service.partner_recommender() if service._partners is not None else None
+        rec = service.saved_partner_recommender()
         instance = generate_fair(service.projection, store, rec, projects=projects, sessions=sessions,
                                  participants=participants, requests=requests, days=days, seed=seed)
     write_instance(instance, out)

@@ -193,6 +193,10 @@ class GraphService:
             recommender = self._collaborators
         return recommender.recommend(researcher_id, top_k)
 
+    def saved_partner_recommender(self) -> PartnerRecommender | None:
+        """The partner recommender loaded from saved models, or None when none was trained (no fitting here)."""
+        return self.partner_recommender() if self._partners is not None else None
+
     def partner_recommender(self) -> PartnerRecommender:
         """The loaded one, re-bound to a rebuilt projection; trained now (and not saved) if none exists."""
         with self._lock:

@@ -27,10 +27,12 @@ SLOT_STARTS = [time(h, m) for h in (9, 10, 11, 14, 15, 16) for m in (0, 30)]  # 
 SLOT_LENGTH = timedelta(minutes=25)  # and 5 minutes to change tables
 ROOM_SIZES = [150, 120, 100, 80, 80, 60]
 MIX = {"enterprise": 0.45, "researcher": 0.40, "institution": 0.07, "investor": 0.08}
-_OUT = "out"
+MIN_SESSION = 7  # projects: a third of the real fair's mean session (2,350 / 101)
 
 
-def make_event(days: int, sessions: int, participants: int, start: date) -> Event:
+def make_event(days: int, sessions: int, participants: int, projects: int, start: date) -> Event:
+    """Days of four session blocks and twelve 1:1 slots; rooms enough for the sessions; a table per 15
+    participants; sessions of half the mean size (at most MIN_SESSION) up to twice the mean."""
     dates = [start + timedelta(days=d) for d in range(days)]
     blocks = [TimeSpan(id=f"D{d + 1}B{b + 1}", day=day, start=s, end=e)
               for d, day in enumerate(dates) for b, (s, e) in enumerate(BLOCK_TIMES)]
@@ -39,9 +41,10 @@ def make_event(days: int, sessions: int, participants: int, start: date) -> Even
     slots = [TimeSpan(id=f"D{d + 1}S{s + 1:02d}", day=day, start=t,
                       end=(datetime.combine(day, t) + SLOT_LENGTH).time())
              for d, day in enumerate(dates) for s, t in enumerate(SLOT_STARTS)]
+    lo = max(1, min(MIN_SESSION, projects // sessions // 2))
     return Event(name="永不落幕科创会", blocks=blocks, rooms=rooms, slots=slots,
                  tables=max(10, participants // 15), sessions=sessions,
-                 session_size=(max(1, 2350 // 101 // 3), 40) if sessions else (1, 40))
+                 session_size=(lo, max(lo, math.ceil(projects / sessions) * 2)))
 
 
 class _Graph:
@@ -80,7 +83,7 @@ def generate_fair(p: Projection, store: GraphReader, recommender: PartnerRecomme
         kind = node.get("kind", "need")
         kind = kind if kind in ("need", "challenge") else ("achievement" if kind == "achievement" else "offer")
         people.setdefault(poster[0], p.label_of(poster[0]).value.lower())
-        project_rows.append(dict(id=f"P{len(project_rows) + 1:04d}", title=nodes[p.ids[i]].props.get("name", ""),
+        project_rows.append(dict(id=f"P{len(project_rows) + 1:04d}", title=node.get("name", ""),
                                  kind=kind, fields=[field_name[f] for f in g.step(int(i), RelType.ABOUT, "out")
                                                     if f in field_name],
                                  text=str(node.get("text", "")), presenter=p.ids[poster[0]], node=p.ids[i]))
@@ -115,10 +118,7 @@ def generate_fair(p: Projection, store: GraphReader, recommender: PartnerRecomme
                          fields=list(rng.choice(industries, min(3, len(industries)), replace=False)),
                          available=_availability(rng, days, start)))
     request_rows = _requests(rng, rows, requests, {(p.ids[a], p.ids[b]): s for (a, b), s in fits.items()})
-    event = make_event(days, min(sessions, max(1, len(project_rows))), len(rows), start)
-    lo = max(1, min(event.session_size[0], len(project_rows) // max(1, event.sessions) // 2))
-    hi = max(lo, math.ceil(len(project_rows) / max(1, event.sessions)) * 2)
-    event = event.model_copy(update={"session_size": (lo, hi)})
+    event = make_event(days, min(sessions, max(1, len(project_rows))), len(rows), len(project_rows), start)
     return Instance(event=event, projects=[Project.model_validate(r) for r in project_rows],
                     participants=[Participant.model_validate(r) for r in rows],
                     requests=[Request.model_validate(r) for r in request_rows]).check()

@@ -71,11 +71,10 @@ def schedule_report(prob: Problem, placement: Placement, bound: float | None = N
     """Value, fairness and compactness of one schedule (the planner's or a baseline's)."""
     held = placement.held
     value = float(prob.value[held].sum())
-    counts = np.zeros(len(prob.people), dtype=np.int64)
-    np.add.at(counts, prob.pairs[held].ravel(), 1)
     asked = prob.asked
     reachable = asked & (np.array([len(ks) for ks in prob.by_person]) > 0)
     board = Board(prob, Placement(placement.slot.copy(), placement.table.copy()))
+    counts = board.count
     idle = np.array([board.idle_total(i) for i in range(len(prob.people))])
     k = prob.instance.event.min_meetings
     want = targets(prob)
@@ -114,8 +113,7 @@ def schedule_report(prob: Problem, placement: Placement, bound: float | None = N
 
 def unmet(prob: Problem, placement: Placement) -> list[dict]:
     """Every request not held, with why (one of a few reasons) and who is concerned."""
-    counts = np.zeros(len(prob.people), dtype=np.int64)
-    np.add.at(counts, prob.pairs[placement.held].ravel(), 1)
+    counts = np.bincount(prob.pairs[placement.held].ravel(), minlength=len(prob.people))
     rows = [{"a": a, "b": b, "why": why, "who": ""} for (a, b), why in prob.dropped.items()]
     for k in np.flatnonzero(placement.slot < 0):
         a, b = (int(x) for x in prob.pairs[k])

@@ -238,22 +238,35 @@ class Placement:
 
 
 class Board:
-    """Who is busy when and how many tables each slot uses, kept in step with a Placement."""
+    """Who is busy when, how many tables each slot uses and how many meetings each participant has
+    (in all, and with each kind), kept in step with a Placement."""
 
     def __init__(self, prob: Problem, placement: Placement) -> None:
         self.prob, self.p = prob, placement
         self.busy = np.full(prob.avail.shape, -1, dtype=np.int64)  # candidate meeting there, or -1
         self.used = np.zeros(prob.slots, dtype=np.int64)
         self.count = np.zeros(len(prob.people), dtype=np.int64)
+        self.with_kind: dict[tuple[int, str], int] = defaultdict(int)
         self.day = prob.day_of()
         for k in placement.held:
             self._mark(int(k), int(placement.slot[k]))
 
-    def _mark(self, k: int, t: int) -> None:
-        for x in self.prob.pairs[k]:
-            self.busy[x, t] = k
-            self.count[x] += 1
-        self.used[t] += 1
+    def _mark(self, k: int, t: int, step: int = 1) -> None:
+        a, b = (int(x) for x in self.prob.pairs[k])
+        for x, other in ((a, b), (b, a)):
+            self.busy[x, t] = k if step > 0 else -1
+            self.count[x] += step
+            self.with_kind[x, self.prob.kind[other]] += step
+        self.used[t] += step
+
+    def allows(self, k: int) -> bool:
+        """Whether holding candidate k keeps both ends within their limits (in all and per kind)."""
+        prob = self.prob
+        a, b = (int(x) for x in prob.pairs[k])
+        if self.count[a] >= prob.cap[a] or self.count[b] >= prob.cap[b]:
+            return False
+        return all(self.with_kind[x, prob.kind[o]] < _limit_with(prob.instance.event, prob.kind[o])
+                   for x, o in ((a, b), (b, a)))
 
     def put(self, k: int, t: int) -> None:
         self.p.slot[k] = t
@@ -261,10 +274,7 @@ class Board:
 
     def take(self, k: int) -> int:
         t = int(self.p.slot[k])
-        for x in self.prob.pairs[k]:
-            self.busy[x, t] = -1
-            self.count[x] -= 1
-        self.used[t] -= 1
+        self._mark(k, t, -1)
         self.p.slot[k] = -1
         return t
 
@@ -326,33 +336,19 @@ def fill(board: Board) -> int:
     """Add candidates that still fit (free slot, within every limit) to the board: first those that
     lift a participant towards the guaranteed minimum, then by value. Returns how many were added."""
     prob = board.prob
-    event = prob.instance.event
     want = targets(prob)
-    with_kind: dict[tuple[int, str], int] = defaultdict(int)
-    for k in board.p.held:
-        a, b = (int(x) for x in prob.pairs[k])
-        with_kind[a, prob.kind[b]] += 1
-        with_kind[b, prob.kind[a]] += 1
-    order = sorted(np.flatnonzero(board.p.slot < 0), key=lambda k: -prob.value[k])
+    order = sorted((int(k) for k in np.flatnonzero(board.p.slot < 0)), key=lambda k: -prob.value[k])
     added = 0
     for short_first in (True, False):
         for k in order:
-            k = int(k)
-            if board.p.slot[k] >= 0:
+            if board.p.slot[k] >= 0 or not board.allows(k):
                 continue
             a, b = (int(x) for x in prob.pairs[k])
             if short_first and not (board.count[a] < want[a] or board.count[b] < want[b]):
                 continue
-            if board.count[a] >= prob.cap[a] or board.count[b] >= prob.cap[b]:
-                continue
-            if any(with_kind[x, prob.kind[o]] >= _limit_with(event, prob.kind[o])
-                   for x, o in ((a, b), (b, a))):
-                continue
             options = board.free(k)
             if len(options):
                 board.put(k, board.best_slot(k, options))
-                with_kind[a, prob.kind[b]] += 1
-                with_kind[b, prob.kind[a]] += 1
                 added += 1
     return added
 
@@ -467,19 +463,11 @@ def first_come_first_served(prob: Problem) -> Placement:
     free in, while limits allow. The baseline the planner is measured against."""
     placement = Placement.empty(prob)
     board = Board(prob, placement)
-    event = prob.instance.event
-    with_kind: dict[tuple[int, str], int] = defaultdict(int)
     for k in sorted(range(len(prob.pairs)), key=lambda k: (k not in prob.locked, prob.seq[k])):
-        a, b = (int(x) for x in prob.pairs[k])
-        if board.count[a] >= prob.cap[a] or board.count[b] >= prob.cap[b]:
-            continue
-        if any(with_kind[x, prob.kind[o]] >= _limit_with(event, prob.kind[o])
-               for x, o in ((a, b), (b, a))):
+        if not board.allows(k):
             continue
         options = board.free(k) if k not in prob.locked else np.array([prob.locked[k][0]])
         if len(options):
             board.put(k, int(options[0]))
-            with_kind[a, prob.kind[b]] += 1
-            with_kind[b, prob.kind[a]] += 1
     assign_tables(prob, placement)
     return placement

@@ -11,22 +11,25 @@ from datetime import date, time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from graph_service.cli import main
 from graph_service.errors import InvalidInput
 from graph_service.fair.instance import (
     Event,
     Instance,
     Participant,
+    Project,
     Request,
     Room,
     TimeSpan,
     read_instance,
     write_instance,
 )
-from graph_service.fair.plan import baseline_report, plan_fair, write_plan
+from graph_service.fair.plan import baseline_report, plan_fair, write_meetings, write_plan
 from graph_service.fair.replan import replan
 from graph_service.fair.schedule import build_problem, place, select
-from graph_service.fair.sessions import busy_slots
+from graph_service.fair.sessions import Session, busy_slots, place_sessions
 from graph_service.projection import build_projection
 from graph_service.stores.sqlite_store import SqliteStore
 from loaders.fair_generator import generate_fair
@@ -175,8 +178,6 @@ def test_replan_after_a_cancellation_keeps_every_other_meeting(fair_dir: Path, p
     before = _csv(plan_dir / "meetings.csv")
     who = Counter(m["a"] for m in before).most_common(1)[0][0]
     prob, placement, change = replan(read_instance(fair_dir), plan_dir, cancel=who)
-    from graph_service.fair.plan import write_meetings
-
     shutil.copytree(plan_dir, tmp_path / "p2")
     write_meetings(prob, placement, tmp_path / "p2")
     after = check_schedule(prob.instance, tmp_path / "p2")
@@ -250,9 +251,6 @@ def test_impossible_constraints_are_answered_clearly() -> None:
                  locked=[{"a": "A", "b": "B", "slot": "S0", "table": 1},
                          {"a": "B", "b": "A", "slot": "S0", "table": 1}]).check()
     # more sessions than blocks x rooms
-    from graph_service.fair.instance import Project
-    from graph_service.fair.sessions import Session, place_sessions
-
     instance = Instance(event=_tiny_event(), participants=people, requests=[], projects=[
         Project(id=f"P{i}", title="x", kind="need", fields=["f"], presenter="A") for i in range(2)])
     with pytest.raises(InvalidInput, match="2 sessions need more than 1 blocks x 1 rooms"):
@@ -261,10 +259,6 @@ def test_impossible_constraints_are_answered_clearly() -> None:
 
 
 def test_plan_fair_command_writes_the_files_and_one_json_report(fair_dir: Path, tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from graph_service.cli import main
-
     r = CliRunner().invoke(main, ["plan-fair", str(fair_dir), "--out", str(tmp_path / "p"), "--json",
                                   "--time-limit", "5"])
     assert r.exit_code == 0, r.output
