@@ -8,7 +8,9 @@ COPY loaders ./loaders
 COPY cypher ./cypher
 RUN pip install --no-cache-dir -e .
 ENV TECHMATCH_HOST=0.0.0.0 \
-    TECHMATCH_DATA_DIR=/data
+    TECHMATCH_DATA_DIR=/data \
+    TECHMATCH_MODEL_DIR=/data/models \
+    TECHMATCH_FAIRS_DIR=/data/fairs
 VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=120s \

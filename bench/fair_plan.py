@@ -16,7 +16,8 @@ from pathlib import Path
 
 from graph_service.fair.instance import read_instance, write_instance
 from graph_service.fair.plan import baseline_report, plan_fair, write_plan
-from graph_service.fair.replan import read_meetings, replan
+from graph_service.fair.plan_files import PlanView
+from graph_service.fair.replan import replan
 
 
 def main() -> None:
@@ -55,8 +56,9 @@ def main() -> None:
               f"{r['guarantee']['met']}/{r['participants_asking']} (short {r['guarantee']['short']}); must-meet "
               f"{r['must_meet_held']}/{r['must_meet_asked']}; idle slots {r['idle_slots']['total']}")
     print(f"  value ratio planner / FCFS: {rep['value'] / fcfs['value']:.2f}x")
-    busiest = Counter(x for m in read_meetings(out) for x in (m.a, m.b)).most_common(1)[0][0]
-    before = {(m.a, m.b, m.slot, m.table) for m in read_meetings(out) if busiest not in (m.a, m.b)}
+    meetings = PlanView.read(out).meetings
+    busiest = Counter(x for m in meetings for x in (m.a, m.b)).most_common(1)[0][0]
+    before = {(m.a, m.b, m.slot, m.table) for m in meetings if busiest not in (m.a, m.b)}
     t = time.perf_counter()
     prob, placement, change = replan(instance, out, cancel=busiest)
     seconds = time.perf_counter() - t

@@ -1,6 +1,7 @@
 """`techmatch`: one entry point with subcommands (generate, load, stats, serve, demo, train, evaluate,
 the questions of `cli_queries`: partners, needs, teams, collaborators, path, community; and the
-fair of `cli_fair`: generate-fair, plan-fair, replan-fair)."""
+fair of `cli_fair`: create-fair, promote-fair, import-fair, generate-fair, plan-fair, replan-fair,
+export-agendas, record-outcomes)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ TIER_CHOICE = click.Choice(["tiny", "city", "province"])
 # seconds that `load` or `stats` should not pay.
 LAZY: dict[str, str] = {
     **dict.fromkeys(("partners", "needs", "teams", "collaborators", "path", "community"), "graph_service.cli_queries"),
-    **dict.fromkeys(("generate-fair", "plan-fair", "replan-fair"), "graph_service.cli_fair"),
+    **dict.fromkeys(("create-fair", "promote-fair", "import-fair", "generate-fair", "plan-fair", "replan-fair",
+                     "export-agendas", "record-outcomes"), "graph_service.cli_fair"),
 }
 
 

@@ -1,18 +1,33 @@
-"""`techmatch generate-fair | plan-fair | replan-fair`: the 科创会
-from the command line, over an instance directory and a plan directory."""
+"""The 科创会 from the command line, over an instance directory and a plan directory (the files the
+API keeps per fair, so either can be used): create-fair, promote-fair, import-fair, generate-fair,
+plan-fair, replan-fair, export-agendas, record-outcomes."""
 
 from __future__ import annotations
 
 import json
-import shutil
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
 
-from graph_service.errors import InvalidInput
-from graph_service.fair.instance import Participant, Request, read_instance, read_rows, write_instance
-from graph_service.fair.plan import baseline_report, plan_fair, schedule_report, write_meetings, write_plan
-from graph_service.fair.replan import replan
+from graph_service.errors import Conflict, InvalidInput
+from graph_service.fair.agenda import Agendas
+from graph_service.fair.instance import (
+    FILES,
+    Instance,
+    Participant,
+    Request,
+    read_event,
+    read_instance,
+    read_rows,
+    write_instance,
+)
+from graph_service.fair.layout import standard_event
+from graph_service.fair.outcomes import Outcome, read_outcomes, record_outcomes, write_outcomes
+from graph_service.fair.plan import baseline_report, plan_fair, write_plan
+from graph_service.fair.plan_files import PlanView
+from graph_service.fair.promote import promote
+from graph_service.fair.replan import replan, write_replan
 from graph_service.service import GraphService
 from graph_service.settings import get_settings
 from graph_service.stores import open_store
@@ -89,13 +104,8 @@ def replan_fair_cmd(directory: Path, plan_dir: Path, out: Path, cancel: str | No
     if register is not None:
         late = (read_rows(register / "participants.csv", Participant), read_rows(register / "requests.csv", Request))
     prob, placement, change = replan(read_instance(directory), plan_dir, cancel=cancel, register=late)
-    out.mkdir(parents=True, exist_ok=True)
     write_instance(prob.instance.model_copy(update={"locked": []}), out / "instance")
-    write_meetings(prob, placement, out)
-    for name in ("sessions.csv", "invitations.csv"):
-        shutil.copyfile(plan_dir / name, out / name)
-    rep = {**schedule_report(prob, placement), "change": change}
-    (out / "report.json").write_text(json.dumps(rep, ensure_ascii=False, indent=2), encoding="utf-8")
+    rep = write_replan(prob, placement, change, plan_dir, out)
     if as_json:
         click.echo(json.dumps(rep, ensure_ascii=False))
     else:
@@ -103,4 +113,104 @@ def replan_fair_cmd(directory: Path, plan_dir: Path, out: Path, cancel: str | No
                    f"cancelled {change['cancelled_meetings']} in {change['seconds']:.2f} s; files in {out}")
 
 
-COMMANDS = (generate_fair_cmd, plan_fair_cmd, replan_fair_cmd)
+@click.command("create-fair")
+@click.argument("directory", type=DIR)
+@click.option("--event", "event_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="an event.json of your own layout instead of the standard one")
+@click.option("--name", default="永不落幕科创会", show_default=True)
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="first day (default: in 30 days)")
+@click.option("--days", type=click.IntRange(1, 14), default=FAIR["days"], show_default=True)
+@click.option("--sessions", type=click.IntRange(1), default=100, show_default=True)
+@click.option("--participants", type=click.IntRange(2), default=FAIR["participants"], show_default=True,
+              help="expected: sets the tables (one per 15)")
+@click.option("--projects", type=click.IntRange(1), default=FAIR["projects"], show_default=True,
+              help="expected: sets the session sizes")
+@click.option("--tables", type=click.IntRange(1), default=None)
+def create_fair_cmd(directory: Path, event_file: Path | None, name: str, start: datetime | None, days: int,
+                    sessions: int, participants: int, projects: int, tables: int | None) -> None:
+    """An empty fair (step 1): the event's days, session blocks, rooms, 1:1 slots and tables."""
+    if (directory / "event.json").exists():
+        raise Conflict(f"{directory} already holds a fair")
+    if event_file is not None:
+        event = read_event(event_file)
+    else:
+        first = start.date() if start else date.today() + timedelta(days=30)
+        event = standard_event(days, sessions, participants, projects, first, name, tables)
+    write_instance(Instance(event=event, projects=[], participants=[], requests=[]), directory)
+    click.echo(f"fair {event.name}: {len(event.days)} days, {len(event.blocks)} session blocks, {len(event.rooms)} "
+               f"rooms, {len(event.slots)} slots x {event.tables} tables in {directory}")
+
+
+@click.command("promote-fair")
+@click.argument("directory", type=DIR)
+@click.argument("nodes", nargs=-1, required=True)
+def promote_fair_cmd(directory: Path, nodes: tuple[str, ...]) -> None:
+    """Promote needs, challenges and offers from the graph into projects (their posters registered as
+    presenters) and register researchers, enterprises and institutions, by node id (step 2)."""
+    instance = read_instance(directory)
+    settings = get_settings()
+    with open_store(settings) as store:
+        service = GraphService.open(store)
+        instance, added = promote(instance, service.projection, store, list(nodes))
+    write_instance(instance, directory)
+    click.echo(f"added {len(added['projects_added'])} projects and {len(added['participants_added'])} "
+               f"participants; the fair has {len(instance.projects)} projects, {len(instance.participants)} "
+               "participants")
+
+
+@click.command("import-fair")
+@click.argument("directory", type=DIR)
+@click.option("--projects", type=DIR, default=None, help="projects.csv to add or replace (by id)")
+@click.option("--participants", type=DIR, default=None, help="participants.csv to add or replace (by id)")
+@click.option("--requests", type=DIR, default=None, help="requests.csv: new requests and answers (by a,b)")
+@click.option("--locked", type=DIR, default=None, help="locked.csv: meetings the organiser fixes (by a,b)")
+def import_fair_cmd(directory: Path, **files: Path | None) -> None:
+    """Add or replace projects, participants, requests (and their acceptance) and locked meetings from
+    CSV files (step 2); a bad row names its file, line and field and nothing is written."""
+    given = {part: path for part, path in files.items() if path is not None}
+    if not given:
+        raise InvalidInput("give at least one of --projects, --participants, --requests, --locked")
+    rows = {part: read_rows(path, FILES[part]) for part, path in given.items()}
+    instance = read_instance(directory).merged(**rows, where={part: path.name for part, path in given.items()})
+    write_instance(instance, directory)
+    click.echo(f"the fair has {len(instance.projects)} projects, {len(instance.participants)} participants, "
+               f"{len(instance.requests)} requests, {len(instance.locked)} locked meetings")
+
+
+@click.command("export-agendas")
+@click.argument("directory", type=DIR)
+@click.option("--plan", "plan_dir", type=DIR, required=True)
+@click.option("--out", type=DIR, required=True)
+def export_agendas_cmd(directory: Path, plan_dir: Path, out: Path) -> None:
+    """Each participant's agenda (agendas/ID.csv and ID.ics) and the organiser's overview
+    (overview.json, programme.csv, table_plan.csv) (step 5)."""
+    done = Agendas(read_instance(directory), PlanView.read(plan_dir)).export(out)
+    click.echo(f"{done['agendas']} agendas, {done['sessions']} sessions, {done['meetings']} meetings in {out}")
+
+
+@click.command("record-outcomes")
+@click.argument("directory", type=DIR)
+@click.option("--plan", "plan_dir", type=DIR, required=True)
+@click.option("--outcomes", "outcomes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="CSV: a,b,outcome (held|intention|signed|not_held) and optionally "
+                                  "project,deal_kind,amount,date,note")
+@click.option("--fair", "fair_id", default=None, help="the fair's id in deal ids (default: the plan directory's name)")
+def record_outcomes_cmd(directory: Path, plan_dir: Path, outcomes_file: Path, fair_id: str | None) -> None:
+    """After the fair (step 7): signed meetings become deals in the graph; the rest go to followup.csv
+    in the plan directory (the needs concerned stay in everyday matching as 'matching')."""
+    instance = read_instance(directory)
+    new = read_rows(outcomes_file, Outcome)
+    settings = get_settings()
+    with open_store(settings) as store:
+        service = GraphService.open(store)
+        recorded = record_outcomes(service, fair_id or plan_dir.resolve().name, instance, PlanView.read(plan_dir),
+                                   new, read_outcomes(plan_dir / "outcomes.csv"), outcomes_file.name)
+    write_outcomes(recorded, plan_dir)
+    s = recorded.summary()
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in s["recorded"].items())
+    click.echo(f"recorded {counts}; {len(s['deals_written'])} deals written to the graph; "
+               f"{s['followup']} to follow up (followup.csv in {plan_dir})")
+
+
+COMMANDS = (create_fair_cmd, promote_fair_cmd, import_fair_cmd, generate_fair_cmd, plan_fair_cmd, replan_fair_cmd,
+            export_agendas_cmd, record_outcomes_cmd)

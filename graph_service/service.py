@@ -154,22 +154,8 @@ class GraphService:
             self._maybe_compact()
 
     def put_rel(self, rel_type: RelType, rel: Rel) -> Edge:
+        self.write_graph([], [(rel_type, rel)])
         src, dst, props = rel.row()
-
-        def work(w: GraphWriter) -> None:
-            labels = w.labels_of([src, dst])
-            for side, node_id in (("src", src), ("dst", dst)):
-                if node_id not in labels:
-                    raise NotFound(f"{side}: no node with id {node_id!r}")
-            problem = check_endpoints(rel_type, labels[src], labels[dst])
-            if problem:
-                raise InvalidInput(problem[1], field=problem[0])
-            w.upsert_rels(rel_type, [(src, dst, props)])
-
-        with self._lock:
-            self.store.write(work)
-            self.projection.add_edge(rel_type, src, dst, float(props.get("weight", 1.0)))
-            self._maybe_compact()
         return Edge(str(rel_type), src, dst, float(props.get("weight", 1.0)))
 
     def delete_rel(self, rel_type: RelType, src: str, dst: str) -> None:
@@ -179,6 +165,40 @@ class GraphService:
             if not self.store.write(lambda w: w.delete_rel(rel_type, src, dst)):
                 raise NotFound(f"no {rel_type} relationship from {src!r} to {dst!r}")
             self.projection.remove_edge(rel_type, src, dst)
+            self._maybe_compact()
+
+    def write_graph(self, nodes: list[tuple[Label, Node]], rels: list[tuple[RelType, Rel]]) -> None:
+        """Nodes (created or replaced) and relationships in one transaction, all or nothing, then into
+        the projection: what a multi-party deal needs (its node, every party, the needs it answers)."""
+        by_label: dict[Label, list[tuple[str, str, dict]]] = {}
+        for label, node in nodes:
+            by_label.setdefault(label, []).append(node.row())
+        by_type: dict[RelType, list[tuple[str, str, dict]]] = {}
+        for rel_type, rel in rels:
+            by_type.setdefault(rel_type, []).append(rel.row())
+
+        def work(w: GraphWriter) -> None:
+            for label, rows in by_label.items():
+                w.upsert_nodes(label, rows)
+            labels = w.labels_of([i for rows in by_type.values() for r in rows for i in r[:2]])
+            for rel_type, rows in by_type.items():
+                for src, dst, _ in rows:
+                    for side, node_id in (("src", src), ("dst", dst)):
+                        if node_id not in labels:
+                            raise NotFound(f"{side}: no node with id {node_id!r}")
+                    problem = check_endpoints(rel_type, labels[src], labels[dst])
+                    if problem:
+                        raise InvalidInput(problem[1], field=problem[0])
+                w.upsert_rels(rel_type, rows)
+
+        with self._lock:
+            self.store.write(work)
+            for label, rows in by_label.items():
+                for node_id, _, props in rows:
+                    self.projection.add_node(node_id, label, {a: props.get(a) for a in PROJECTED_ATTRS.get(label, ())})
+            for rel_type, rows in by_type.items():
+                for src, dst, props in rows:
+                    self.projection.add_edge(rel_type, src, dst, float(props.get("weight", 1.0)))
             self._maybe_compact()
 
     def rebuild_projection(self) -> Projection:

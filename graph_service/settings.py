@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     demo_tier: Literal["tiny", "city"] = "city"
     data_dir: Path = Path("data")
     model_dir: Path = Path("data/models")  # written by `techmatch train`, loaded at start
+    fairs_dir: Path = Path("data/fairs")  # one directory per fair (see graph_service/fair/workspace.py)
     fairness_strength: float = Field(0.0, ge=0.0, le=10.0)  # 0 = off; damping of often-shown candidates
 
     @field_validator("neo4j_uri")

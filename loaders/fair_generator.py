@@ -8,57 +8,21 @@ carry the matching model's score as their fit. Seeded: the same graph and seed g
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 
-from graph_service.fair.instance import Event, Instance, Participant, Project, Request, Room, TimeSpan
-from graph_service.projection import Hop, Projection
+from graph_service.fair.instance import Instance, Participant, Project, Request
+from graph_service.fair.layout import standard_event
+from graph_service.fair.promote import GraphReads, model_fits, participant_rows, project_rows
+from graph_service.projection import Projection
 from graph_service.recommend.partner_service import PartnerRecommender
-from graph_service.schema import Label, RelType
+from graph_service.schema import Label
 from graph_service.stores.base import GraphReader
 
 FAIR = {"projects": 2350, "sessions": 101, "participants": 3000, "requests": 20000, "days": 3}
-BLOCK_TIMES = [(time(9, 0), time(10, 30)), (time(10, 45), time(12, 15)), (time(14, 0), time(15, 30)),
-               (time(15, 45), time(17, 15))]
-SLOT_STARTS = [time(h, m) for h in (9, 10, 11, 14, 15, 16) for m in (0, 30)]  # 1:1 slots
-SLOT_LENGTH = timedelta(minutes=25)  # and 5 minutes to change tables
-ROOM_SIZES = [150, 120, 100, 80, 80, 60]
 MIX = {"enterprise": 0.45, "researcher": 0.40, "institution": 0.07, "investor": 0.08}
-MIN_SESSION = 7  # projects: a third of the real fair's mean session (2,350 / 101)
-
-
-def make_event(days: int, sessions: int, participants: int, projects: int, start: date) -> Event:
-    """Days of four session blocks and twelve 1:1 slots; rooms enough for the sessions; a table per 15
-    participants; sessions of half the mean size (at most MIN_SESSION) up to twice the mean."""
-    dates = [start + timedelta(days=d) for d in range(days)]
-    blocks = [TimeSpan(id=f"D{d + 1}B{b + 1}", day=day, start=s, end=e)
-              for d, day in enumerate(dates) for b, (s, e) in enumerate(BLOCK_TIMES)]
-    rooms_needed = math.ceil(sessions / len(blocks))
-    rooms = [Room(id=f"R{r + 1:02d}", capacity=ROOM_SIZES[r % len(ROOM_SIZES)]) for r in range(rooms_needed)]
-    slots = [TimeSpan(id=f"D{d + 1}S{s + 1:02d}", day=day, start=t,
-                      end=(datetime.combine(day, t) + SLOT_LENGTH).time())
-             for d, day in enumerate(dates) for s, t in enumerate(SLOT_STARTS)]
-    lo = max(1, min(MIN_SESSION, projects // sessions // 2))
-    return Event(name="永不落幕科创会", blocks=blocks, rooms=rooms, slots=slots,
-                 tables=max(10, participants // 15), sessions=sessions,
-                 session_size=(lo, max(lo, math.ceil(projects / sessions) * 2)))
-
-
-class _Graph:
-    """The few reads the generator needs, over the projection and the store."""
-
-    def __init__(self, p: Projection, store: GraphReader) -> None:
-        self.p, self.store = p, store
-
-    def of(self, label: Label) -> np.ndarray:
-        n = self.p.base_nodes
-        return np.flatnonzero(self.p.label_mask([label])[self.p.labels[:n]] & self.p.alive[:n])
-
-    def step(self, i: int, t: RelType, direction: str) -> list[int]:
-        return self.p.neighbours(self.p.ids[i], Hop([t], direction)).nodes.tolist()  # type: ignore[arg-type]
 
 
 def generate_fair(p: Projection, store: GraphReader, recommender: PartnerRecommender | None = None, *,
@@ -66,27 +30,14 @@ def generate_fair(p: Projection, store: GraphReader, recommender: PartnerRecomme
                   participants: int = FAIR["participants"], requests: int = FAIR["requests"],
                   days: int = FAIR["days"], seed: int = 11, start: date = date(2026, 11, 24)) -> Instance:
     rng = np.random.default_rng(seed)
-    g = _Graph(p, store)
+    g = GraphReads(p, store)
     needs, offers = g.of(Label.NEED), g.of(Label.OFFER)
     n_needs = min(len(needs), round(projects * 0.7))
     picked = list(rng.choice(needs, n_needs, replace=False)) + list(
         rng.choice(offers, min(len(offers), projects - n_needs), replace=False))
-    nodes = store.get_nodes([p.ids[i] for i in picked])
-    field_name = {i: n for i, (_, n) in _names(store, p, g.of(Label.FIELD)).items()}
-    people: dict[int, str] = {}  # graph index -> kind, presenters first
-    project_rows: list[dict] = []
-    for i in picked:
-        poster = g.step(int(i), RelType.POSTED, "in")
-        if not poster:
-            continue
-        node = nodes[p.ids[i]].props
-        kind = node.get("kind", "need")
-        kind = kind if kind in ("need", "challenge") else ("achievement" if kind == "achievement" else "offer")
-        people.setdefault(poster[0], p.label_of(poster[0]).value.lower())
-        project_rows.append(dict(id=f"P{len(project_rows) + 1:04d}", title=node.get("name", ""),
-                                 kind=kind, fields=[field_name[f] for f in g.step(int(i), RelType.ABOUT, "out")
-                                                    if f in field_name],
-                                 text=str(node.get("text", "")), presenter=p.ids[poster[0]], node=p.ids[i]))
+    project_list, people = project_rows(g, [int(i) for i in picked])  # presenters first among the people
+    for n, row in enumerate(project_list, 1):
+        row["id"] = f"P{n:04d}"
     # the rest of the participants: enterprises, the researchers the model recommends to them, institutions
     budget = max(participants, len(people))
     want = {k: round(v * budget) for k, v in MIX.items()}
@@ -99,7 +50,7 @@ def generate_fair(p: Projection, store: GraphReader, recommender: PartnerRecomme
     fits: dict[tuple[int, int], float] = {}
     suggested: list[int] = []
     for e in [i for i, k in people.items() if k == "enterprise"]:
-        for r, s in _model_fits(recommender, p, e):
+        for r, s in model_fits(recommender, p, e):
             fits[e, r] = s
             suggested.append(r)
     researchers = list(dict.fromkeys(r for r in suggested if r not in people))
@@ -109,7 +60,9 @@ def generate_fair(p: Projection, store: GraphReader, recommender: PartnerRecomme
     insts = [int(i) for i in rng.permutation(g.of(Label.INSTITUTION)) if int(i) not in people]
     for i in insts[:max(0, want["institution"] - have["institution"])]:
         people[i] = "institution"
-    rows = _participants(g, store, people, field_name, rng, days, start)
+    rows = participant_rows(g, people)
+    for row in rows:
+        row["available"] = _availability(rng, days, start)
     investors = max(0, budget - len(rows))
     industries = sorted({f for r in rows for f in r["fields"]})
     for v in range(investors):
@@ -118,26 +71,10 @@ def generate_fair(p: Projection, store: GraphReader, recommender: PartnerRecomme
                          fields=list(rng.choice(industries, min(3, len(industries)), replace=False)),
                          available=_availability(rng, days, start)))
     request_rows = _requests(rng, rows, requests, {(p.ids[a], p.ids[b]): s for (a, b), s in fits.items()})
-    event = make_event(days, min(sessions, max(1, len(project_rows))), len(rows), len(project_rows), start)
-    return Instance(event=event, projects=[Project.model_validate(r) for r in project_rows],
+    event = standard_event(days, min(sessions, max(1, len(project_list))), len(rows), len(project_list), start)
+    return Instance(event=event, projects=[Project.model_validate(r) for r in project_list],
                     participants=[Participant.model_validate(r) for r in rows],
                     requests=[Request.model_validate(r) for r in request_rows]).check()
-
-
-def _names(store: GraphReader, p: Projection, idx: np.ndarray) -> dict[int, tuple[str, str]]:
-    names = store.names_of([p.ids[i] for i in idx])
-    return {int(i): names[p.ids[i]] for i in idx if p.ids[i] in names}
-
-
-def _model_fits(rec: PartnerRecommender | None, p: Projection, e: int, top: int = 30) -> list[tuple[int, float]]:
-    """The researchers the matching model ranks best for this enterprise, with its scores."""
-    if rec is None:
-        return []
-    try:
-        cands, scores = rec.scored(rec.query_for(p.ids[e], None), top_k=top)
-    except Exception:  # an enterprise the model cannot ask for (no fields): no model fits
-        return []
-    return [(int(c), float(s)) for c, s in zip(cands[:top], scores[:top])]
 
 
 def _availability(rng: np.random.Generator, days: int, start: date) -> list[str]:
@@ -146,33 +83,6 @@ def _availability(rng: np.random.Generator, days: int, start: date) -> list[str]
         return []
     n = 1 if roll > 0.9 else max(1, days - 1)
     return sorted((start + timedelta(days=int(d))).isoformat() for d in rng.choice(days, n, replace=False))
-
-
-def _participants(g: _Graph, store: GraphReader, people: dict[int, str], field_name: dict[int, str],
-                  rng: np.random.Generator, days: int, start: date) -> list[dict]:
-    p = g.p
-    ids = [p.ids[i] for i in people]
-    nodes = store.get_nodes(ids)
-    regions: dict[int, int] = {i: (g.step(i, RelType.LOCATED_IN, "out") or [-1])[0] for i in people}
-    region_names = _names(store, p, np.array(sorted({r for r in regions.values() if r >= 0}), dtype=np.int64))
-    circles: dict[int, list[str]] = {}
-    for r in set(regions.values()):
-        if r < 0:
-            continue
-        up = [r] + g.step(r, RelType.PART_OF, "out")
-        circles[r] = sorted({p.ids[c] for x in up for c in g.step(x, RelType.MEMBER_OF, "out")})
-    rows = []
-    for i, kind in people.items():
-        props = nodes[p.ids[i]].props if p.ids[i] in nodes else {}
-        rel = RelType.EXPERT_IN if kind == "researcher" else RelType.ACTIVE_IN
-        r = regions[i]
-        rows.append(dict(id=p.ids[i], name=props.get("name", p.ids[i]), kind=kind,
-                         region=region_names[r][1] if r in region_names else "", circles=circles.get(r, []),
-                         small=props.get("size") in ("micro", "small"),
-                         specialised=str(props.get("tier", "")).startswith("专精特新"),
-                         fields=[field_name[f] for f in g.step(i, rel, "out") if f in field_name][:4],
-                         available=_availability(rng, days, start), node=p.ids[i]))
-    return rows
 
 
 def _requests(rng: np.random.Generator, rows: list[dict], n: int, fits: dict[tuple[str, str], float]

@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from graph_service import __version__
 from graph_service.api.errors import install_error_handlers
-from graph_service.api.routes import entities, graph, health, recommendations, relationships
+from graph_service.api.routes import entities, fairs, graph, health, recommendations, relationships
+from graph_service.fair.workspace import Fairs
 from graph_service.service import GraphService
 from graph_service.settings import Settings, get_settings
 from graph_service.stores import open_store
@@ -20,11 +21,12 @@ def create_app(settings: Settings | None = None, service: GraphService | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        config = settings or get_settings()
+        app.state.fairs = Fairs(config.fairs_dir)
         if service is not None:
             app.state.service = service
             yield
             return
-        config = settings or get_settings()
         store = open_store(config)
         try:
             app.state.service = GraphService.open(store, config.model_dir, config.fairness_strength)
@@ -35,6 +37,6 @@ def create_app(settings: Settings | None = None, service: GraphService | None = 
     app = FastAPI(title="TechMatch 科创供需图谱", version=__version__, lifespan=lifespan,
                   description="Graph knowledge and recommendation service for science-and-technology matchmaking.")
     install_error_handlers(app)
-    for module in (health, entities, relationships, graph, recommendations):
+    for module in (health, entities, relationships, graph, recommendations, fairs):
         app.include_router(module.router)
     return app

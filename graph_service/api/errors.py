@@ -17,7 +17,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def invalid(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, InvalidInput)
         loc = ["body", exc.field] if exc.field else ["body"]
-        return JSONResponse({"detail": [{"loc": loc, "msg": exc.reason, "type": "value_error"}]}, status_code=422)
+        msg = str(exc) if exc.file or exc.line else exc.reason  # an upload's errors name its file and line
+        return JSONResponse({"detail": [{"loc": loc, "msg": msg, "type": "value_error"}]}, status_code=422)
 
     for exc_type in _STATUS:
         app.add_exception_handler(exc_type, known)

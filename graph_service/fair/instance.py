@@ -9,11 +9,13 @@ with the file, line and field it came from; nothing is half read.
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import IO, Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -27,11 +29,11 @@ RECOMMENDED_WEIGHT = 0.5  # a suggested mutual-fit pair is worth less than one s
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s,;]+$")]
 
 
-class _Frozen(BaseModel):
+class FrozenModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class TimeSpan(_Frozen):
+class TimeSpan(FrozenModel):
     id: Id
     day: date
     start: time
@@ -50,13 +52,14 @@ class TimeSpan(_Frozen):
         return datetime.combine(self.day, t)
 
 
-class Room(_Frozen):
+class Room(FrozenModel):
     id: Id
     capacity: Annotated[int, Field(ge=1)]
 
 
-class Event(_Frozen):
+class Event(FrozenModel):
     name: str
+    timezone: str = "Asia/Shanghai"  # of the venue; agendas carry it
     blocks: list[TimeSpan]  # time blocks for themed sessions (推介洽谈会)
     rooms: list[Room]
     slots: list[TimeSpan]  # 1:1 meeting slots
@@ -77,6 +80,10 @@ class Event(_Frozen):
                 if a.overlaps(b):
                     raise ValueError(f"{what} {a.id} and {b.id} overlap")
         _unique("rooms", [r.id for r in self.rooms])
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
         lo, hi = self.session_size
         if not 1 <= lo <= hi:
             raise ValueError(f"session_size {self.session_size} must be 1 <= min <= max")
@@ -101,7 +108,7 @@ def _split(value: object) -> list[str]:
     return [v.strip() for v in str(value or "").split(";") if v.strip()]
 
 
-class Project(_Frozen):
+class Project(FrozenModel):
     id: Id
     title: str
     kind: Literal["need", "challenge", "offer", "achievement"]
@@ -116,7 +123,7 @@ class Project(_Frozen):
         return {**data, "fields": _split(data.get("fields"))}
 
 
-class Participant(_Frozen):
+class Participant(FrozenModel):
     id: Id
     name: str
     kind: Kind
@@ -141,7 +148,7 @@ class Participant(_Frozen):
         return out
 
 
-class Request(_Frozen):
+class Request(FrozenModel):
     a: Id  # who asked
     b: Id  # whom
     preference: Preference = "meet"
@@ -162,7 +169,7 @@ class Request(_Frozen):
         return weight * self.fit
 
 
-class Locked(_Frozen):
+class Locked(FrozenModel):
     a: Id
     b: Id
     slot: Id
@@ -222,6 +229,27 @@ class Instance(BaseModel):
         return self
 
 
+    def merged(self, *, projects: Sequence[Project] = (), participants: Sequence[Participant] = (),
+               requests: Sequence[Request] = (), locked: Sequence[Locked] = (),
+               where: dict[str, str] | None = None) -> Instance:
+        """This instance with rows added or replaced (projects and participants by id, requests and locks
+        by their pair), checked: errors name the line of the new rows' file (`where`: part -> file)."""
+        Instance(event=self.event, projects=[], participants=list(participants), requests=[]).check(where)
+        people = _upsert(self.participants, participants, lambda x: x.id)
+        Instance(event=self.event, projects=list(projects), participants=people, requests=list(requests),
+                 locked=list(locked)).check(where)
+        return Instance(event=self.event, projects=_upsert(self.projects, projects, lambda x: x.id),
+                        participants=people, requests=_upsert(self.requests, requests, lambda r: (r.a, r.b)),
+                        locked=_upsert(self.locked, locked, lambda m: (m.a, m.b))).check()
+
+
+def _upsert(old: list, new: Iterable, key: Callable) -> list:
+    """`old` with rows of the same key replaced in place and the others appended, in order."""
+    fresh = {key(r): r for r in new}
+    out = [fresh.pop(key(r), r) for r in old]
+    return out + list(fresh.values())
+
+
 def _check_unique(rows: Iterable[Project | Participant], file: str) -> None:
     seen: dict[str, int] = {}
     for line, row in enumerate(rows, 2):
@@ -241,40 +269,48 @@ COLUMNS = {
 }
 
 
-def _rows(path: Path, model: type[BaseModel]) -> Iterator:
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        for line, row in enumerate(reader, 2):
-            if None in row:
-                raise InvalidInput("more values than columns", file=path.name, line=line)
-            clean = {k: v for k, v in row.items() if k and v is not None and v != ""}
-            try:
-                yield model.model_validate(clean)
-            except ValidationError as e:
-                err = e.errors()[0]
-                field = ".".join(str(p) for p in err["loc"]) or None
-                raise InvalidInput(err["msg"], file=path.name, line=line, field=field) from None
+def _rows(f: IO[str], model: type[BaseModel], file: str) -> Iterator:
+    reader = csv.DictReader(f)
+    for line, row in enumerate(reader, 2):
+        if None in row:
+            raise InvalidInput("more values than columns", file=file, line=line)
+        clean = {k: v for k, v in row.items() if k and v is not None and v != ""}
+        try:
+            yield model.model_validate(clean)
+        except ValidationError as e:
+            err = e.errors()[0]
+            field = ".".join(str(p) for p in err["loc"]) or None
+            raise InvalidInput(err["msg"], file=file, line=line, field=field) from None
 
 
 def read_rows(path: Path, model: type[BaseModel]) -> list:
     """Every row of one CSV file as `model`; InvalidInput names the line and field of a bad value."""
     if not path.is_file():
         raise InvalidInput("missing", file=str(path))
-    return list(_rows(path, model))
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(_rows(f, model, path.name))
+
+
+def parse_rows(text: str, model: type[BaseModel], file: str) -> list:
+    """Rows of CSV text (an upload) as `model`, errors named after `file`."""
+    return list(_rows(io.StringIO(text, newline=""), model, file))
+
+
+def read_event(path: Path) -> Event:
+    try:
+        return Event.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except json.JSONDecodeError as e:
+        raise InvalidInput(e.msg, file=path.name, line=e.lineno) from None
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise InvalidInput(err["msg"], file=path.name, field=".".join(str(p) for p in err["loc"]) or None) from None
 
 
 def read_instance(directory: Path) -> Instance:
     """The instance in `directory`; InvalidInput names the file, line and field of the first bad value."""
     if not (directory / "event.json").is_file():
         raise InvalidInput("no event.json here", file=str(directory))
-    try:
-        event = Event.model_validate(json.loads((directory / "event.json").read_text(encoding="utf-8")))
-    except json.JSONDecodeError as e:
-        raise InvalidInput(e.msg, file="event.json", line=e.lineno) from None
-    except ValidationError as e:
-        err = e.errors()[0]
-        raise InvalidInput(err["msg"], file="event.json",
-                           field=".".join(str(p) for p in err["loc"]) or None) from None
+    event = read_event(directory / "event.json")
     parts: dict[str, list] = {}
     for name, model in FILES.items():
         path = directory / f"{name}.csv"
@@ -283,7 +319,7 @@ def read_instance(directory: Path) -> Instance:
                 parts[name] = []
                 continue
             raise InvalidInput("missing", file=f"{name}.csv")
-        parts[name] = list(_rows(path, model))
+        parts[name] = read_rows(path, model)
     where = {name: f"{name}.csv" for name in FILES}
     return Instance(event=event, **parts).check(where)
 

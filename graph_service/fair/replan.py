@@ -4,46 +4,23 @@ requests that can still be met, participants short of their minimum first."""
 
 from __future__ import annotations
 
-import csv
+import json
 import time as clock
 from pathlib import Path
 
 from graph_service.errors import InvalidInput
-from graph_service.fair.instance import Instance, Locked, Participant, Request
+from graph_service.fair.instance import Instance, Participant, Request, write_rows
+from graph_service.fair.plan import schedule_report, write_meetings
+from graph_service.fair.plan_files import PlanView, read_csv
 from graph_service.fair.schedule import Board, Placement, Problem, assign_tables, build_problem, fill
-
-
-def read_meetings(plan_dir: Path) -> list[Locked]:
-    path = plan_dir / "meetings.csv"
-    if not path.is_file():
-        raise InvalidInput("missing: plan the fair first", file=str(path))
-    with path.open(newline="", encoding="utf-8") as f:
-        return [Locked(a=r["a"], b=r["b"], slot=r["slot"], table=int(r["table"])) for r in csv.DictReader(f)]
-
-
-def busy_from_plan(instance: Instance, plan_dir: Path) -> dict[str, set[str]]:
-    """Slots each participant spends in sessions, as the plan's sessions.csv and invitations.csv say."""
-    blocks = {b.id: b for b in instance.event.blocks}
-    presenter = {p.id: p.presenter for p in instance.projects}
-    block_of: dict[str, str] = {}
-    busy: dict[str, set[str]] = {}
-    with (plan_dir / "sessions.csv").open(newline="", encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            block_of[r["session"]] = r["block"]
-            if r["project"] in presenter:
-                busy.setdefault(presenter[r["project"]], set()).add(r["block"])
-    with (plan_dir / "invitations.csv").open(newline="", encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            busy.setdefault(r["participant"], set()).add(block_of[r["session"]])
-    return {pid: {s.id for s in instance.event.slots for b in bs if s.overlaps(blocks[b])}
-            for pid, bs in busy.items()}
 
 
 def replan(instance: Instance, plan_dir: Path, *, cancel: str | None = None,
            register: tuple[list[Participant], list[Request]] | None = None) -> tuple[Problem, Placement, dict]:
     """The problem after the change (its instance included) and the new placement, with what changed."""
     started = clock.perf_counter()
-    kept = read_meetings(plan_dir)
+    view = PlanView.read(plan_dir)
+    kept = view.meetings
     people = {p.id for p in instance.participants}
     if cancel is not None:
         if cancel not in people:
@@ -65,7 +42,7 @@ def replan(instance: Instance, plan_dir: Path, *, cancel: str | None = None,
                                                "requests": [*instance.requests, *asks]})
     instance = Instance(event=instance.event, projects=instance.projects, participants=instance.participants,
                         requests=instance.requests, locked=kept).check({"locked": "meetings.csv"})
-    prob = build_problem(instance, busy_from_plan(instance, plan_dir))
+    prob = build_problem(instance, view.busy(instance))
     placement = Placement.empty(prob)
     board = Board(prob, placement)
     for k, (t, _) in prob.locked.items():
@@ -74,3 +51,18 @@ def replan(instance: Instance, plan_dir: Path, *, cancel: str | None = None,
     assign_tables(prob, placement)
     return prob, placement, {"kept": len(kept), "cancelled_meetings": len(lost), "added": added,
                                  "moved": 0, "seconds": round(clock.perf_counter() - started, 3)}
+
+
+def write_replan(prob: Problem, placement: Placement, change: dict, plan_dir: Path, out: Path) -> dict:
+    """The new plan in `out`: its meetings, the old plan's sessions and invitations (less a cancelled
+    participant's projects and seats; nothing else moves) and a report with what changed."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_meetings(prob, placement, out)
+    projects = {p.id for p in prob.instance.projects}
+    people = {p.id for p in prob.instance.participants}
+    for name, key, still in (("sessions.csv", "project", projects), ("invitations.csv", "participant", people)):
+        rows = read_csv(plan_dir / name)
+        write_rows(out / name, list(rows[0]) if rows else [], (r for r in rows if r[key] in still))
+    rep = {**schedule_report(prob, placement), "change": change}
+    (out / "report.json").write_text(json.dumps(rep, ensure_ascii=False, indent=2), encoding="utf-8")
+    return rep

@@ -1,0 +1,279 @@
+"""The 科创会 for organisers: create a fair, promote projects from everyday matching or import them,
+register participants, collect meeting requests and answers, plan (a background job), read the
+report, agendas and overview, re-plan after cancellations and late registrations, record outcomes."""
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from graph_service.api.deps import ServiceDep
+from graph_service.errors import InvalidInput
+from graph_service.fair.instance import (
+    COLUMNS,
+    FILES,
+    Event,
+    Id,
+    Instance,
+    Participant,
+    Preference,
+    Project,
+    Status,
+    parse_rows,
+)
+from graph_service.fair.instance import (
+    Request as MeetingRequest,
+)
+from graph_service.fair.layout import standard_event
+from graph_service.fair.outcomes import Outcome
+from graph_service.fair.promote import estimate_fits, promote
+from graph_service.fair.workspace import Fair, Fairs
+from graph_service.service import GraphService
+
+router = APIRouter(prefix="/api/v1/fairs", tags=["fairs"])
+
+
+def get_fairs(request: Request) -> Fairs:
+    return request.app.state.fairs
+
+
+FairsDep = Annotated[Fairs, Depends(get_fairs)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FairIn(_In):
+    id: Id
+    name: str = "永不落幕科创会"
+    start: date | None = Field(None, description="first day (unless `event` is given)")
+    days: Annotated[int, Field(ge=1, le=14)] = 3
+    sessions: Annotated[int, Field(ge=1, le=1000)] = 100
+    expected_participants: Annotated[int, Field(ge=2)] = 3000
+    expected_projects: Annotated[int, Field(ge=1)] = 2350
+    tables: Annotated[int, Field(ge=1)] | None = Field(None, description="default: one per 15 participants")
+    event: Event | None = Field(None, description="a layout of your own instead of the standard one")
+
+
+class PromoteIn(_In):
+    nodes: Annotated[list[str], Field(min_length=1, max_length=10_000,
+                                      description="needs, challenges, offers (become projects) and researchers, "
+                                                  "enterprises, institutions (become participants)")]
+
+
+class RequestIn(_In):
+    a: Id
+    b: Id
+    preference: Preference = "meet"
+    status: Status = "pending"
+    fit: Annotated[float, Field(ge=0, le=1)] | None = Field(None, description="default: the matching model's")
+
+
+class AnswerIn(_In):
+    a: Id
+    b: Id
+    status: Status
+
+
+class PlanIn(_In):
+    time_limit: Annotated[float, Field(ge=1, le=600)] = 60.0
+
+
+class CancelIn(_In):
+    participant: Id
+
+
+class LateIn(_In):
+    participants: list[Participant] = []
+    requests: list[RequestIn] = []
+
+
+@router.post("", status_code=201, summary="Create a fair (step 1)")
+def create_fair(body: FairIn, fairs: FairsDep) -> dict:
+    if body.event is not None:
+        event = body.event
+    elif body.start is not None:
+        event = standard_event(body.days, body.sessions, body.expected_participants, body.expected_projects,
+                               body.start, body.name, body.tables)
+    else:
+        raise InvalidInput("give the first day (start) or a whole event", field="start")
+    return fairs.create(body.id, event).summary()
+
+
+@router.get("", summary="Every fair")
+def list_fairs(fairs: FairsDep) -> list[dict]:
+    return [fairs.get(i).summary() for i in fairs.ids()]
+
+
+@router.get("/{fair_id}", summary="A fair: its layout, what is registered and the planning state")
+def get_fair(fair_id: str, fairs: FairsDep) -> dict:
+    return fairs.get(fair_id).summary()
+
+
+@router.put("/{fair_id}/event", summary="Replace the fair's layout (days, blocks, rooms, slots, tables, limits)")
+def put_event(fair_id: str, event: Event, fairs: FairsDep) -> dict:
+    fair = fairs.get(fair_id)
+    fair.set_event(event)
+    return fair.summary()
+
+
+@router.post("/{fair_id}/promote", summary="Promote needs, challenges and offers from everyday matching into "
+                                           "projects, and register researchers, enterprises and institutions")
+def promote_nodes(fair_id: str, body: PromoteIn, fairs: FairsDep, service: ServiceDep) -> dict:
+    return fairs.get(fair_id).edit(lambda inst: promote(inst, service.projection, service.store, body.nodes))
+
+
+@router.post("/{fair_id}/projects", summary="Add or replace projects (by id)")
+def put_projects(fair_id: str, rows: list[Project], fairs: FairsDep) -> dict:
+    return _merge(fairs.get(fair_id), projects=rows)
+
+
+@router.post("/{fair_id}/participants", summary="Register participants with availability and limits (by id)")
+def put_participants(fair_id: str, rows: list[Participant], fairs: FairsDep) -> dict:
+    return _merge(fairs.get(fair_id), participants=rows)
+
+
+@router.post("/{fair_id}/requests", summary="Meeting requests (who wants to meet whom, with priority)")
+def put_requests(fair_id: str, rows: list[RequestIn], fairs: FairsDep, service: ServiceDep) -> dict:
+    fair = fairs.get(fair_id)
+    return _merge(fair, requests=_requests(fair.instance(), rows, service))
+
+
+@router.post("/{fair_id}/answers", summary="Accept or decline meeting requests")
+def answer_requests(fair_id: str, rows: list[AnswerIn], fairs: FairsDep) -> dict:
+    def change(inst: Instance) -> tuple[Instance, dict]:
+        asked = {(r.a, r.b): r for r in inst.requests}
+        updated = []
+        for k, row in enumerate(rows):
+            if (row.a, row.b) not in asked:
+                raise InvalidInput(f"no request from {row.a} to {row.b}", field=f"{k}")
+            updated.append(asked[row.a, row.b].model_copy(update={"status": row.status}))
+        return inst.merged(requests=updated), {"answered": len(updated)}
+
+    return fairs.get(fair_id).edit(change)
+
+
+@router.post("/{fair_id}/import/{part}", summary="Import a CSV file (the columns `plan-fair` reads)",
+             openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+async def import_csv(fair_id: str, part: Literal["projects", "participants", "requests", "locked"],
+                     request: Request, fairs: FairsDep) -> dict:
+    try:
+        text = (await request.body()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("not UTF-8 text", file=f"{part}.csv") from None
+    rows = parse_rows(text, FILES[part], f"{part}.csv")
+    return _merge(fairs.get(fair_id), **{part: rows}, where={part: f"{part}.csv"})
+
+
+@router.post("/{fair_id}/plan", status_code=202, summary="Plan the fair (steps 3-4): a background job",
+             description="Themed sessions, their rooms and blocks, invitations and the 1:1 schedule. Poll "
+                         "GET /plan; the full-size fair takes about 70 s.")
+def start_plan(fair_id: str, background: BackgroundTasks, fairs: FairsDep,
+               body: Annotated[PlanIn, Body()] = PlanIn()) -> dict:
+    fair = fairs.get(fair_id)
+    status = fair.start_planning(body.time_limit)
+    background.add_task(_run_planning, fair, body.time_limit)
+    return status
+
+
+@router.get("/{fair_id}/plan", summary="The planning job's state, and the report when done")
+def plan_status(fair_id: str, fairs: FairsDep) -> dict:
+    fair = fairs.get(fair_id)
+    status = fair.status()
+    return {**status, "report": fair.plan_report() if status["state"] == "done" else None}
+
+
+@router.get("/{fair_id}/report", summary="The plan report: value, bound, gap, fairness, idle slots, unmet requests")
+def plan_report(fair_id: str, fairs: FairsDep) -> dict:
+    return fairs.get(fair_id).plan_report()
+
+
+@router.get("/{fair_id}/agendas/{participant_id}", summary="A participant's agenda as JSON, CSV or iCalendar",
+            responses={200: {"content": {"text/csv": {}, "text/calendar": {}}}})
+def agenda(fair_id: str, participant_id: str, fairs: FairsDep,
+           format: Literal["json", "csv", "ics"] = "json") -> Response:
+    agendas = fairs.get(fair_id).agendas()
+    if format == "csv":
+        return Response(agendas.csv(participant_id), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{participant_id}.csv"'})
+    if format == "ics":
+        return Response(agendas.ical(participant_id), media_type="text/calendar; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{participant_id}.ics"'})
+    return JSONResponse({"participant": participant_id, "items": [asdict(x) for x in agendas.of(participant_id)]})
+
+
+@router.get("/{fair_id}/overview", summary="The organiser's overview: programme, slot load, agenda spread")
+def overview(fair_id: str, fairs: FairsDep) -> dict:
+    return fairs.get(fair_id).agendas().overview()
+
+
+@router.get("/{fair_id}/table-plan", summary="Who sits at which table in each slot (CSV for the floor staff)",
+            responses={200: {"content": {"text/csv": {}}}})
+def table_plan(fair_id: str, fairs: FairsDep) -> Response:
+    return Response(fairs.get(fair_id).agendas().table_plan_csv(), media_type="text/csv; charset=utf-8")
+
+
+@router.post("/{fair_id}/cancellations", summary="A participant cancels (step 6): others keep every meeting")
+def cancel(fair_id: str, body: CancelIn, fairs: FairsDep) -> dict:
+    return fairs.get(fair_id).change_plan(cancel=body.participant)
+
+
+@router.post("/{fair_id}/late-registrations", summary="Late registrations (step 6): fitted into free capacity")
+def late(fair_id: str, body: LateIn, fairs: FairsDep, service: ServiceDep) -> dict:
+    fair = fairs.get(fair_id)
+    people = fair.instance().merged(participants=body.participants)
+    return fair.change_plan(register=(body.participants, _requests(people, body.requests, service)))
+
+
+@router.post("/{fair_id}/outcomes", summary="Record outcomes after the fair (step 7): signed ones become deals")
+def record(fair_id: str, rows: list[Outcome], fairs: FairsDep, service: ServiceDep) -> dict:
+    return fairs.get(fair_id).record_outcomes(service, rows).summary()
+
+
+@router.get("/{fair_id}/followup", summary="Outcomes that go back to everyday follow-up, intentions first")
+def followup(fair_id: str, fairs: FairsDep) -> list[dict]:
+    return fairs.get(fair_id).followup()
+
+
+# last: its path would shadow the fixed ones above
+@router.get("/{fair_id}/{part}", summary="The fair's projects, participants, requests or locked meetings")
+def list_part(fair_id: str, part: Literal["projects", "participants", "requests", "locked"], fairs: FairsDep,
+              offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=5000)] = 100) -> dict:
+    rows = getattr(fairs.get(fair_id).instance(), part)
+    return {"total": len(rows), "columns": COLUMNS[part],
+            "rows": [r.model_dump(mode="json") for r in rows[offset:offset + limit]]}
+
+
+def _merge(fair: Fair, where: dict[str, str] | None = None, **rows: list) -> dict:
+    def change(inst: Instance) -> tuple[Instance, dict]:
+        merged = inst.merged(**rows, where=where)
+        return merged, {"projects": len(merged.projects), "participants": len(merged.participants),
+                        "requests": len(merged.requests), **{f"{k}_received": len(v) for k, v in rows.items()}}
+
+    return fair.edit(change)
+
+
+def _requests(instance: Instance, rows: list[RequestIn], service: GraphService) -> list[MeetingRequest]:
+    """Requests with their fit from the matching model where not given, in arrival order."""
+    people = {p.id for p in instance.participants}
+    for k, r in enumerate(rows):
+        for end in ("a", "b"):
+            if getattr(r, end) not in people:
+                raise InvalidInput(f"unknown participant {getattr(r, end)!r}", field=f"{k}.{end}")
+    missing = [k for k, r in enumerate(rows) if r.fit is None]
+    fits = dict(zip(missing, estimate_fits(service.saved_partner_recommender(), service.projection, instance,
+                                           [(rows[k].a, rows[k].b) for k in missing])))
+    first = max((r.seq for r in instance.requests), default=-1) + 1
+    return [MeetingRequest(a=r.a, b=r.b, preference=r.preference, status=r.status,
+                           fit=r.fit if r.fit is not None else fits[k], seq=first + k) for k, r in enumerate(rows)]
+
+
+def _run_planning(fair: Fair, time_limit: float) -> None:
+    try:
+        fair.run_planning(time_limit)
+    except Exception:  # recorded in the fair's status; a background task has nobody else to tell
+        pass

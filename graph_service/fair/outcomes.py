@@ -1,0 +1,173 @@
+"""After the fair: each meeting's outcome (held, intention, signed, not held). Signed ones become
+deals in the graph (a Deal node, PARTY_TO from every party, FULFILS to the need it answers, the need
+marked signed) in one transaction; the rest go back to everyday follow-up (the needs they concern are
+marked `matching`, which keeps them in researchers' recommendations, and staff get a follow-up list)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from graph_service.errors import InvalidInput
+from graph_service.fair.instance import FrozenModel, Id, Instance, Participant, read_rows, write_rows
+from graph_service.fair.plan_files import PlanView
+from graph_service.models import Deal, Need, Node, PartyRel, PlainRel, Rel
+from graph_service.projection import Projection
+from graph_service.schema import Label, RelType
+from graph_service.service import GraphService
+
+OUTCOME_COLUMNS = ["a", "b", "outcome", "project", "deal_kind", "amount", "date", "note"]
+FOLLOWUP_COLUMNS = ["a", "a_name", "b", "b_name", "outcome", "need", "next_step", "note", "scheduled"]
+NEXT_STEP = {"intention": "跟进签约意向", "held": "回访双方，推荐更多合作方", "not_held": "重新约见"}
+ROLE = {"enterprise": "client", "researcher": "provider", "institution": "provider"}
+DEAL_KIND = {"need": "development", "challenge": "development", "offer": "consulting", "achievement": "transfer"}
+
+
+class Outcome(FrozenModel):
+    a: Id
+    b: Id
+    outcome: Literal["held", "intention", "signed", "not_held"]
+    project: Id | None = None  # the fair's project the meeting was about, when known
+    deal_kind: Literal["development", "transfer", "licensing", "consulting", "joint_lab", "framework"] | None = None
+    amount: Annotated[float, Field(ge=0)] | None = None  # 万元
+    date: dt.date | None = None  # of signing; the fair's last day when not given
+    note: str = ""
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.a, self.b) if self.a < self.b else (self.b, self.a)
+
+
+@dataclass
+class Recorded:
+    outcomes: list[Outcome]  # everything recorded for the fair so far, one per pair
+    deals: list[str]  # deal ids written now
+    followup: list[dict]
+
+    def summary(self) -> dict:
+        counts: dict[str, int] = {}
+        for o in self.outcomes:
+            counts[o.outcome] = counts.get(o.outcome, 0) + 1
+        return {"recorded": counts, "deals_written": self.deals, "followup": len(self.followup)}
+
+
+def read_outcomes(path: Path) -> list[Outcome]:
+    return read_rows(path, Outcome) if path.is_file() else []
+
+
+def deal_id(fair: str, o: Outcome) -> str:
+    """Stable, so that recording the same outcome twice writes the same deal once."""
+    digest = hashlib.sha1(f"{fair}|{o.pair[0]}|{o.pair[1]}|{o.project or ''}".encode()).hexdigest()[:16]
+    return f"DL-{digest}"
+
+
+def record_outcomes(service: GraphService, fair: str, instance: Instance, view: PlanView, new: list[Outcome],
+                    before: list[Outcome], file: str = "outcomes") -> Recorded:
+    """Check every new row, then write all signed deals and need statuses in one transaction; a bad row
+    (named by file, line and field) writes nothing."""
+    people = {p.id: p for p in instance.participants}
+    projects = {p.id: p for p in instance.projects}
+    scheduled = {tuple(sorted((m.a, m.b))) for m in view.meetings}
+    signed_before = {o.pair: o for o in before if o.outcome == "signed"}
+    p = service.projection
+    nodes: list[tuple[Label, Node]] = []
+    rels: list[tuple[RelType, Rel]] = []
+    status: dict[str, str] = {}  # need id -> new status
+    deals: list[str] = []
+    for line, o in enumerate(new, 2):
+        for end in ("a", "b"):
+            if getattr(o, end) not in people:
+                raise InvalidInput(f"unknown participant {getattr(o, end)!r}", file=file, line=line, field=end)
+        if o.a == o.b:
+            raise InvalidInput("an outcome needs two participants", file=file, line=line, field="b")
+        if o.project is not None and (o.project not in projects or projects[o.project].presenter not in (o.a, o.b)):
+            raise InvalidInput(f"{o.project!r} is not a project presented by {o.a} or {o.b}", file=file, line=line,
+                               field="project")
+        if o.pair in signed_before and o.outcome != "signed":
+            raise InvalidInput(f"already signed as deal {deal_id(fair, signed_before[o.pair])}; delete that deal "
+                               "to withdraw it", file=file, line=line, field="outcome")
+        needs = _needs_of(o, instance, p)
+        if o.outcome != "signed":
+            for need in needs:
+                status.setdefault(need, "matching")
+            continue
+        a, b = people[o.a], people[o.b]
+        for end, who in (("a", a), ("b", b)):
+            if who.node is None or who.node not in p.index or not p.alive[p.index[who.node]]:
+                raise InvalidInput(f"{who.id} ({who.kind}) is not in the graph: a deal's parties are its "
+                                   "researchers, enterprises and institutions", file=file, line=line, field=end)
+        deal = _deal(fair, o, instance, projects, a, b)
+        deals.append(deal.id)
+        nodes.append((Label.DEAL, deal))
+        roles = _roles(a, b)
+        rels += [(RelType.PARTY_TO, PartyRel(src=who.node, dst=deal.id, role=role))
+                 for who, role in zip((a, b), roles)]
+        rels += [(RelType.FULFILS, PlainRel(src=deal.id, dst=need)) for need in needs]
+        for need in needs:
+            status[need] = "signed"
+    nodes += _need_updates(service, status)
+    if nodes or rels:
+        service.write_graph(nodes, rels)
+    merged = {o.pair: o for o in before}
+    merged.update({o.pair: o for o in new})
+    outcomes = list(merged.values())
+    followup = [_followup(o, people, instance, p, o.pair in scheduled) for o in outcomes if o.outcome != "signed"]
+    followup.sort(key=lambda r: ["intention", "held", "not_held"].index(r["outcome"]))
+    return Recorded(outcomes, deals, followup)
+
+
+def write_outcomes(recorded: Recorded, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    write_rows(out / "outcomes.csv", OUTCOME_COLUMNS, (o.model_dump() for o in recorded.outcomes))
+    write_rows(out / "followup.csv", FOLLOWUP_COLUMNS, recorded.followup)
+
+
+def _needs_of(o: Outcome, instance: Instance, p: Projection) -> list[str]:
+    """The need the meeting answered: the outcome's project when it came from a need; else the one need
+    either side presented at the fair (with several, nobody can tell which, so none)."""
+    chosen = [x for x in instance.projects if x.id == o.project] if o.project else \
+        [x for x in instance.projects if x.presenter in (o.a, o.b)]
+    needs = [x.node for x in chosen if x.node and x.kind in ("need", "challenge") and x.node in p.index]
+    return needs if len(needs) == 1 else []
+
+
+def _deal(fair: str, o: Outcome, instance: Instance, projects: dict, a: Participant, b: Participant) -> Deal:
+    project = projects.get(o.project) if o.project else None
+    kind = o.deal_kind or (DEAL_KIND[project.kind] if project else "development")
+    name = project.title if project else f"{instance.event.name}签约：{a.name} × {b.name}"
+    when = o.date or instance.event.days[-1]
+    return Deal(id=deal_id(fair, o), name=name[:200], kind=kind, date=when, amount=o.amount)
+
+
+def _roles(a: Participant, b: Participant) -> tuple[str, str]:
+    ra, rb = ROLE.get(a.kind, "investor"), ROLE.get(b.kind, "investor")
+    return ("partner", "partner") if ra == rb else (ra, rb)
+
+
+def _need_updates(service: GraphService, status: dict[str, str]) -> list[tuple[Label, Node]]:
+    """Needs whose status moves forward (open -> matching -> signed; never back)."""
+    order = ["open", "matching", "signed", "closed"]
+    found = service.store.get_nodes(list(status))
+    out: list[tuple[Label, Node]] = []
+    for need_id, new in status.items():
+        node = found.get(need_id)
+        if node is None or node.label != Label.NEED:
+            continue
+        old = node.props.get("status", "open")
+        if order.index(new) > order.index(old):
+            props = {k: v for k, v in node.props.items() if k != "name"}
+            out.append((Label.NEED, Need.model_validate({**props, "id": need_id, "name": node.props["name"],
+                                                         "status": new})))
+    return out
+
+
+def _followup(o: Outcome, people: dict[str, Participant], instance: Instance, p: Projection, scheduled: bool) -> dict:
+    return {"a": o.a, "a_name": people[o.a].name if o.a in people else "", "b": o.b,
+            "b_name": people[o.b].name if o.b in people else "", "outcome": o.outcome,
+            "need": ";".join(_needs_of(o, instance, p)), "next_step": NEXT_STEP[o.outcome], "note": o.note,
+            "scheduled": scheduled}
