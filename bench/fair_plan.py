@@ -27,16 +27,13 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0)
     args = ap.parse_args()
     if not (args.instance / "event.json").exists():
-        from graph_service.service import GraphService
+        from graph_service.service import open_service
         from graph_service.settings import Settings
-        from graph_service.stores import open_store
         from loaders.fair_generator import generate_fair
 
-        settings = Settings(sqlite_path=args.store, model_dir=Path(f"{args.store}.models"))
-        with open_store(settings) as store:
-            service = GraphService.open(store, settings.model_dir)
+        with open_service(Settings(sqlite_path=args.store, model_dir=Path(f"{args.store}.models"))) as service:
             rec = service.saved_partner_recommender()
-            write_instance(generate_fair(service.projection, store, rec), args.instance)
+            write_instance(generate_fair(service.projection, service.store, rec), args.instance)
     started = time.perf_counter()
     instance = read_instance(args.instance)
     plan = plan_fair(instance, time_limit=args.time_limit)

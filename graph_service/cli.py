@@ -151,12 +151,12 @@ def train(train_years: int, seed: int, reuse_text: bool) -> None:
     TECHMATCH_MODEL_DIR, where the service loads them at start."""
     import time
 
-    from graph_service.service import GraphService
+    from graph_service.service import open_service
 
     settings = get_settings()
     started = time.perf_counter()
-    with open_store(settings) as store:
-        meta = GraphService.open(store, settings.model_dir).train(train_years, seed, reuse_text)
+    with open_service(settings) as service:
+        meta = service.train(train_years, seed, reuse_text)
     p = meta["partners"]
     click.echo(f"partner model: {p['rows']:,} rows from {p['cases']:,} deals of {p['train_years'][0]}-"
                f"{p['train_years'][1]}; collaborator model: {meta['collaborators']['graph_edges']:,} co-authorships")

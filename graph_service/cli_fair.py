@@ -28,9 +28,7 @@ from graph_service.fair.plan import baseline_report, plan_fair, write_plan
 from graph_service.fair.plan_files import PlanView
 from graph_service.fair.promote import promote
 from graph_service.fair.replan import replan, write_replan
-from graph_service.service import GraphService
-from graph_service.settings import get_settings
-from graph_service.stores import open_store
+from graph_service.service import open_service
 from loaders.fair_generator import FAIR, generate_fair
 
 DIR = click.Path(path_type=Path)
@@ -47,11 +45,9 @@ DIR = click.Path(path_type=Path)
 def generate_fair_cmd(out: Path, projects: int, sessions: int, participants: int, requests: int, days: int,
                       seed: int) -> None:
     """A realistic fair instance from the graph in the store (fits from the matching model if trained)."""
-    settings = get_settings()
-    with open_store(settings) as store:
-        service = GraphService.open(store, settings.model_dir)
+    with open_service() as service:
         rec = service.saved_partner_recommender()
-        instance = generate_fair(service.projection, store, rec, projects=projects, sessions=sessions,
+        instance = generate_fair(service.projection, service.store, rec, projects=projects, sessions=sessions,
                                  participants=participants, requests=requests, days=days, seed=seed)
     write_instance(instance, out)
     click.echo(f"wrote {len(instance.projects)} projects, {len(instance.participants)} participants, "
@@ -148,10 +144,8 @@ def promote_fair_cmd(directory: Path, nodes: tuple[str, ...]) -> None:
     """Promote needs, challenges and offers from the graph into projects (their posters registered as
     presenters) and register researchers, enterprises and institutions, by node id (step 2)."""
     instance = read_instance(directory)
-    settings = get_settings()
-    with open_store(settings) as store:
-        service = GraphService.open(store)
-        instance, added = promote(instance, service.projection, store, list(nodes))
+    with open_service(models=False) as service:
+        instance, added = promote(instance, service.projection, service.store, list(nodes))
     write_instance(instance, directory)
     click.echo(f"added {len(added['projects_added'])} projects and {len(added['participants_added'])} "
                f"participants; the fair has {len(instance.projects)} projects, {len(instance.participants)} "
@@ -200,9 +194,7 @@ def record_outcomes_cmd(directory: Path, plan_dir: Path, outcomes_file: Path, fa
     in the plan directory (the needs concerned stay in everyday matching as 'matching')."""
     instance = read_instance(directory)
     new = read_rows(outcomes_file, Outcome)
-    settings = get_settings()
-    with open_store(settings) as store:
-        service = GraphService.open(store)
+    with open_service(models=False) as service:
         recorded = record_outcomes(service, fair_id or plan_dir.resolve().name, instance, PlanView.read(plan_dir),
                                    new, read_outcomes(plan_dir / "outcomes.csv"), outcomes_file.name)
     write_outcomes(recorded, plan_dir)

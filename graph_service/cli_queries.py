@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 
 import click
 from pydantic import BaseModel
@@ -15,18 +14,9 @@ from pydantic import BaseModel
 from graph_service.api.routes import graph as graph_routes
 from graph_service.api.routes import recommendations as rec_routes
 from graph_service.api.schemas import EntityRef, ExplanationPath, PathRel
-from graph_service.service import GraphService
-from graph_service.settings import get_settings
-from graph_service.stores import open_store
+from graph_service.service import open_service
 
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="print the API's JSON response instead")
-
-
-@contextmanager
-def _service() -> Iterator[GraphService]:
-    settings = get_settings()
-    with open_store(settings) as store:
-        yield GraphService.open(store, settings.model_dir)
 
 
 def _show(answer: BaseModel | Sequence[BaseModel], as_json: bool, readable: Callable[[], Iterator[str]]) -> None:
@@ -67,7 +57,7 @@ def partners(need: str | None, enterprise: str | None, text: str, top_k: int, re
              circle: str | None, institution_kind: str | None, min_evidence: int, exclude_partners: bool,
              as_json: bool) -> None:
     """Researchers and institutions to partner with, each with the graph paths behind it."""
-    with _service() as service:
+    with open_service() as service:
         out = asyncio.run(rec_routes.partners(service, enterprise, need, text, top_k, region, circle,
                                               institution_kind, min_evidence, exclude_partners))
 
@@ -93,7 +83,7 @@ def partners(need: str | None, enterprise: str | None, text: str, top_k: int, re
 @JSON_OPTION
 def needs(researcher: str, top_k: int, challenges_only: bool, as_json: bool) -> None:
     """Open needs and 揭榜挂帅 challenges that fit a researcher."""
-    with _service() as service:
+    with open_service() as service:
         out = rec_routes.needs(researcher, service, top_k, challenges_only)
 
     def readable() -> Iterator[str]:
@@ -112,7 +102,7 @@ def needs(researcher: str, top_k: int, challenges_only: bool, as_json: bool) -> 
 @JSON_OPTION
 def teams(need: str, count: int, min_size: int, max_size: int, as_json: bool) -> None:
     """Small teams whose expertise together covers a challenge's fields (CP-SAT)."""
-    with _service() as service:
+    with open_service() as service:
         out = rec_routes.teams(need, service, count, min_size, max_size)
 
     def readable() -> Iterator[str]:
@@ -135,7 +125,7 @@ def teams(need: str, count: int, min_size: int, max_size: int, as_json: bool) ->
 @JSON_OPTION
 def collaborators(researcher: str, top_k: int, as_json: bool) -> None:
     """Researchers likely to collaborate next with this one."""
-    with _service() as service:
+    with open_service() as service:
         out = rec_routes.collaborators(researcher, service, top_k)
 
     def readable() -> Iterator[str]:
@@ -155,7 +145,7 @@ def collaborators(researcher: str, top_k: int, as_json: bool) -> None:
 @JSON_OPTION
 def path(a: str, b: str, max_hops: int, as_json: bool) -> None:
     """How two entities are connected: the shortest and the strongest path."""
-    with _service() as service:
+    with open_service() as service:
         out = graph_routes.paths(service, a, b, None, max_hops)
 
     def readable() -> Iterator[str]:
@@ -177,7 +167,7 @@ def path(a: str, b: str, max_hops: int, as_json: bool) -> None:
 @JSON_OPTION
 def community(node: str, radius: int, as_json: bool) -> None:
     """The node's community (Louvain) in its co-authorship neighbourhood."""
-    with _service() as service:
+    with open_service() as service:
         out = graph_routes.community(node, service, None, radius, 5000)
 
     def readable() -> Iterator[str]:

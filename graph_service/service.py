@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from graph_service.recommend.collaborators import CollaboratorRecommender, Sugge
 from graph_service.recommend.fairness import ExposureReport, ExposureTracker
 from graph_service.recommend.partner_service import Filters, PartnerRecommender, PartnerResult
 from graph_service.schema import PROJECTED_ATTRS, UNDIRECTED, Label, RelType, check_endpoints
+from graph_service.settings import Settings, get_settings
+from graph_service.stores import open_store
 from graph_service.stores.base import Counts, GraphStore, GraphWriter, StoredNode
 from graph_service.text.index import build_text_index
 
@@ -247,3 +251,12 @@ class GraphService:
     def _maybe_compact(self) -> None:
         if self.projection.overlay_size() > COMPACT_AFTER:
             self.projection.compact()
+
+
+@contextmanager
+def open_service(settings: Settings | None = None, models: bool = True) -> Iterator[GraphService]:
+    """The service over the configured store, for one command; `models=False` skips loading the saved
+    models (seconds) for commands that only read or write the graph."""
+    settings = settings or get_settings()
+    with open_store(settings) as store:
+        yield GraphService.open(store, settings.model_dir if models else None)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -75,6 +77,7 @@ def record_outcomes(service: GraphService, fair: str, instance: Instance, view: 
     scheduled = {tuple(sorted((m.a, m.b))) for m in view.meetings}
     signed_before = {o.pair: o for o in before if o.outcome == "signed"}
     p = service.projection
+    needs_of = _need_finder(instance, p)
     nodes: list[tuple[Label, Node]] = []
     rels: list[tuple[RelType, Rel]] = []
     status: dict[str, str] = {}  # need id -> new status
@@ -91,7 +94,7 @@ def record_outcomes(service: GraphService, fair: str, instance: Instance, view: 
         if o.pair in signed_before and o.outcome != "signed":
             raise InvalidInput(f"already signed as deal {deal_id(fair, signed_before[o.pair])}; delete that deal "
                                "to withdraw it", file=file, line=line, field="outcome")
-        needs = _needs_of(o, instance, p)
+        needs = needs_of(o)
         if o.outcome != "signed":
             for need in needs:
                 status.setdefault(need, "matching")
@@ -116,7 +119,7 @@ def record_outcomes(service: GraphService, fair: str, instance: Instance, view: 
     merged = {o.pair: o for o in before}
     merged.update({o.pair: o for o in new})
     outcomes = list(merged.values())
-    followup = [_followup(o, people, instance, p, o.pair in scheduled) for o in outcomes if o.outcome != "signed"]
+    followup = [_followup(o, people, needs_of(o), o.pair in scheduled) for o in outcomes if o.outcome != "signed"]
     followup.sort(key=lambda r: ["intention", "held", "not_held"].index(r["outcome"]))
     return Recorded(outcomes, deals, followup)
 
@@ -127,13 +130,23 @@ def write_outcomes(recorded: Recorded, out: Path) -> None:
     write_rows(out / "followup.csv", FOLLOWUP_COLUMNS, recorded.followup)
 
 
-def _needs_of(o: Outcome, instance: Instance, p: Projection) -> list[str]:
-    """The need the meeting answered: the outcome's project when it came from a need; else the one need
+def _need_finder(instance: Instance, p: Projection) -> Callable[[Outcome], list[str]]:
+    """The need a meeting answered: the outcome's project when it came from a need; else the one need
     either side presented at the fair (with several, nobody can tell which, so none)."""
-    chosen = [x for x in instance.projects if x.id == o.project] if o.project else \
-        [x for x in instance.projects if x.presenter in (o.a, o.b)]
-    needs = [x.node for x in chosen if x.node and x.kind in ("need", "challenge") and x.node in p.index]
-    return needs if len(needs) == 1 else []
+    need_of = {x.id: x.node for x in instance.projects
+               if x.node and x.kind in ("need", "challenge") and x.node in p.index}
+    by_presenter: dict[str, list[str]] = defaultdict(list)
+    for x in instance.projects:
+        if x.id in need_of:
+            by_presenter[x.presenter].append(need_of[x.id])
+
+    def needs(o: Outcome) -> list[str]:
+        if o.project:
+            return [need_of[o.project]] if o.project in need_of else []
+        found = by_presenter.get(o.a, []) + by_presenter.get(o.b, [])
+        return found if len(found) == 1 else []
+
+    return needs
 
 
 def _deal(fair: str, o: Outcome, instance: Instance, projects: dict, a: Participant, b: Participant) -> Deal:
@@ -166,8 +179,8 @@ def _need_updates(service: GraphService, status: dict[str, str]) -> list[tuple[L
     return out
 
 
-def _followup(o: Outcome, people: dict[str, Participant], instance: Instance, p: Projection, scheduled: bool) -> dict:
+def _followup(o: Outcome, people: dict[str, Participant], needs: list[str], scheduled: bool) -> dict:
     return {"a": o.a, "a_name": people[o.a].name if o.a in people else "", "b": o.b,
             "b_name": people[o.b].name if o.b in people else "", "outcome": o.outcome,
-            "need": ";".join(_needs_of(o, instance, p)), "next_step": NEXT_STEP[o.outcome], "note": o.note,
+            "need": ";".join(needs), "next_step": NEXT_STEP[o.outcome], "note": o.note,
             "scheduled": scheduled}

@@ -121,7 +121,7 @@ def promote(instance: Instance, p: Projection, store: GraphReader, node_ids: lis
             raise InvalidInput(f"{node_id} is a {label}: promote needs, offers, researchers, enterprises or "
                                "institutions", field=f"nodes.{k}")
     projects, presenters = project_rows(g, picked)
-    orphans = sorted({row["node"] for row in projects} ^ {p.ids[i] for i in picked})
+    orphans = sorted({p.ids[i] for i in picked} - {row["node"] for row in projects})
     if orphans:
         raise InvalidInput(f"no poster in the graph for {', '.join(orphans)}: a project needs a presenter",
                            field="nodes")

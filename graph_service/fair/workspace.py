@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
@@ -33,6 +34,7 @@ from graph_service.fair.replan import replan, write_replan
 from graph_service.service import GraphService
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 FAIR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
@@ -104,8 +106,7 @@ class Fair:
             return result
 
     def set_event(self, event: Event) -> None:
-        self.edit(lambda inst: (Instance(event=event, projects=inst.projects, participants=inst.participants,
-                                         requests=inst.requests, locked=inst.locked).check(), None))
+        self.edit(lambda inst: (inst.model_copy(update={"event": event}).check(), None))
 
     def _save_instance(self, instance: Instance) -> None:
         _replace(self.instance_dir, lambda d: write_instance(instance, d))
@@ -129,21 +130,26 @@ class Fair:
             with self._lock():
                 _replace(self.plan_dir, lambda d: write_plan(plan, d))
                 self._set_status(state="done", finished=_now(), seconds=round(clock.perf_counter() - started, 2))
-        except Exception as e:  # the job's only report is its status; the organiser reads it there
+        except Exception as e:  # a background job has nobody to raise to: its status is its report
+            log.exception("planning fair %s failed", self.id)
             self._set_status(state="failed", finished=_now(), error=str(e))
-            raise
 
-    def plan_report(self) -> dict:
+    def _planned(self) -> dict:
+        """The status, when a finished plan is there to read; else why not."""
         status = self.status()
         if status["state"] == "running":
             raise Conflict(f"fair {self.id} is being planned (since {status.get('started')})")
-        path = self.plan_dir / "report.json"
-        if not path.is_file():
+        if not (self.plan_dir / "report.json").is_file():
             raise NotFound(f"fair {self.id} has no plan yet" + (f": {status['error']}" if status.get("error") else ""))
-        return {**json.loads(path.read_text(encoding="utf-8")), "stale": bool(status.get("stale"))}
+        return status
+
+    def plan_report(self) -> dict:
+        status = self._planned()
+        report = json.loads((self.plan_dir / "report.json").read_text(encoding="utf-8"))
+        return {**report, "stale": bool(status.get("stale"))}
 
     def agendas(self) -> Agendas:
-        self.plan_report()
+        self._planned()
         key = (_identity(self.instance_dir), _identity(self.plan_dir))
         if self._agendas is None or self._agendas[0] != key:
             self._agendas = (key, Agendas(self.instance(), PlanView.read(self.plan_dir)))
@@ -154,7 +160,7 @@ class Fair:
                     register: tuple[list[Participant], list[Request]] | None = None) -> dict:
         """A cancellation or late registration: no planned meeting moves or is lost."""
         with self._lock():
-            self.plan_report()
+            self._planned()
             prob, placement, change = replan(self.instance(), self.plan_dir, cancel=cancel, register=register)
             rep = _replace(self.plan_dir, lambda d: write_replan(prob, placement, change, self.plan_dir, d))
             self._save_instance(prob.instance.model_copy(update={"locked": []}))
@@ -167,7 +173,7 @@ class Fair:
     # --- after the fair ------------------------------------------------------------------------
     def record_outcomes(self, service: GraphService, outcomes: list[Outcome], file: str = "outcomes") -> Recorded:
         with self._lock():
-            self.plan_report()
+            self._planned()
             recorded = record_outcomes(service, self.id, self.instance(), PlanView.read(self.plan_dir), outcomes,
                                        read_outcomes(self.root / "outcomes.csv"), file)
             write_outcomes(recorded, self.root)
@@ -177,9 +183,6 @@ class Fair:
         path = self.root / "followup.csv"
         rows = read_csv(path) if path.is_file() else []
         return [{**r, "scheduled": r["scheduled"] == "true"} for r in rows]
-
-    def outcomes(self) -> list[Outcome]:
-        return read_outcomes(self.root / "outcomes.csv")
 
 
 class Fairs:

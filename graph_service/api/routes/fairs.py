@@ -176,7 +176,7 @@ def start_plan(fair_id: str, background: BackgroundTasks, fairs: FairsDep,
                body: Annotated[PlanIn, Body()] = PlanIn()) -> dict:
     fair = fairs.get(fair_id)
     status = fair.start_planning(body.time_limit)
-    background.add_task(_run_planning, fair, body.time_limit)
+    background.add_task(fair.run_planning, body.time_limit)
     return status
 
 
@@ -225,8 +225,9 @@ def cancel(fair_id: str, body: CancelIn, fairs: FairsDep) -> dict:
 @router.post("/{fair_id}/late-registrations", summary="Late registrations (step 6): fitted into free capacity")
 def late(fair_id: str, body: LateIn, fairs: FairsDep, service: ServiceDep) -> dict:
     fair = fairs.get(fair_id)
-    people = fair.instance().merged(participants=body.participants)
-    return fair.change_plan(register=(body.participants, _requests(people, body.requests, service)))
+    instance = fair.instance()  # with the late-comers, for their fits; re-planning checks it all
+    with_late = instance.model_copy(update={"participants": [*instance.participants, *body.participants]})
+    return fair.change_plan(register=(body.participants, _requests(with_late, body.requests, service)))
 
 
 @router.post("/{fair_id}/outcomes", summary="Record outcomes after the fair (step 7): signed ones become deals")
@@ -271,9 +272,3 @@ def _requests(instance: Instance, rows: list[RequestIn], service: GraphService) 
     return [MeetingRequest(a=r.a, b=r.b, preference=r.preference, status=r.status,
                            fit=r.fit if r.fit is not None else fits[k], seq=first + k) for k, r in enumerate(rows)]
 
-
-def _run_planning(fair: Fair, time_limit: float) -> None:
-    try:
-        fair.run_planning(time_limit)
-    except Exception:  # recorded in the fair's status; a background task has nobody else to tell
-        pass
