@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from graph_service.settings import Settings
+from graph_service.stores import neo4j_local, open_store
 from graph_service.stores.base import GraphStore
 from graph_service.stores.sqlite_store import SqliteStore
 from loaders.generator import generate
 from loaders.importer import load_directory
 
-NEO4J_IMAGE = "neo4j:5.26.0-community"  # the same image as docker-compose.yml
+NEO4J_IMAGE = "neo4j:5.26.30-community"  # the same version as docker-compose.yml and tools/neo4j/pom.xml
 
 
 @pytest.fixture(scope="session")
@@ -49,27 +52,43 @@ def _neo4j_from_env() -> tuple[str, str, str] | None:
     return uri, os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", "techmatch-dev")
 
 
-@pytest.fixture(scope="session")
-def neo4j_server() -> Iterator[tuple[str, str, str]]:
-    """Connection to a Neo4j 5 server: NEO4J_URI if set, else a testcontainers one, else skip."""
-    env = _neo4j_from_env()
-    if env:
-        yield env
-        return
+def _docker_engine() -> bool:
     try:
         import docker
 
         docker.from_env().ping()
-    except Exception as e:  # no engine: docker client answers, the daemon does not
-        pytest.skip("Neo4j contract tests need NEO4J_URI or a Docker engine for testcontainers "
-                    f"({e.__class__.__name__})")
-    from testcontainers.neo4j import Neo4jContainer
+        return True
+    except Exception:  # no engine: the docker client answers, the daemon does not
+        return False
 
-    with Neo4jContainer(NEO4J_IMAGE, password="techmatch-dev") as container:
-        yield container.get_connection_url(), "neo4j", "techmatch-dev"
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """(uri, user, password) of a real Neo4j 5 server: NEO4J_URI if set; else testcontainers when a Docker
+    engine runs; else `tools/neo4j/serve` when java and mvn are here; else skip with the reason (a failure
+    when TECHMATCH_REQUIRE_NEO4J is set, as in CI)."""
+    env = _neo4j_from_env()
+    if env:
+        yield env
+        return
+    if _docker_engine():
+        from testcontainers.neo4j import Neo4jContainer
+
+        with Neo4jContainer(NEO4J_IMAGE, password="techmatch-dev") as container:
+            yield container.get_connection_url(), "neo4j", "techmatch-dev"
+        return
+    reason = neo4j_local.unavailable()
+    if reason:
+        message = f"Neo4j tests need NEO4J_URI, a Docker engine or the local launcher: {reason}"
+        if os.environ.get("TECHMATCH_REQUIRE_NEO4J"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with neo4j_local.start(tmp_path_factory.mktemp("neo4j"), heap="2g", pagecache="256m") as server:
+        yield server.uri, server.user, server.password
 
 
 def _open_neo4j(server: tuple[str, str, str]) -> GraphStore:
+    """The Neo4j store, emptied: a community server holds one database, shared by every test."""
     from graph_service.stores.cypher import statement
     from graph_service.stores.neo4j_store import Neo4jStore
 
@@ -89,3 +108,61 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
         s = _open_neo4j(request.getfixturevalue("neo4j_server"))
     yield s
     s.close()
+
+
+@dataclass(frozen=True)
+class Backend:
+    """An empty system of record for end-to-end tests, named by settings (and by TECHMATCH_* variables
+    for the CLI and subprocesses), with its models and fairs in a directory of its own."""
+
+    kind: str
+    settings: Settings
+
+    def open(self) -> GraphStore:
+        return open_store(self.settings)
+
+    def env(self) -> dict[str, str]:
+        s = self.settings
+        return {"TECHMATCH_STORE": s.store, "TECHMATCH_SQLITE_PATH": str(s.sqlite_path),
+                "TECHMATCH_NEO4J_URI": s.neo4j_uri, "TECHMATCH_NEO4J_USER": s.neo4j_user,
+                "TECHMATCH_NEO4J_PASSWORD": s.neo4j_password.get_secret_value(),
+                "TECHMATCH_MODEL_DIR": str(s.model_dir), "TECHMATCH_FAIRS_DIR": str(s.fairs_dir),
+                "TECHMATCH_DATA_DIR": str(s.data_dir)}
+
+
+def make_backend(request: pytest.FixtureRequest, kind: str, directory: Path) -> Backend:
+    dirs = {"model_dir": directory / "models", "fairs_dir": directory / "fairs", "data_dir": directory / "data"}
+    if kind == "sqlite":
+        return Backend(kind, Settings(store="sqlite", sqlite_path=directory / "store.sqlite", **dirs))
+    uri, user, password = request.getfixturevalue("neo4j_server")
+    _open_neo4j((uri, user, password)).close()
+    return Backend(kind, Settings(store="neo4j", neo4j_uri=uri, neo4j_user=user, neo4j_password=password, **dirs))
+
+
+BACKENDS = ["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    """Every product test that takes this runs on the embedded store and on a real Neo4j 5."""
+    return make_backend(request, request.param, tmp_path)
+
+
+@pytest.fixture
+def tiny_backend(backend: Backend, tiny_dir: Path) -> Iterator[GraphStore]:
+    """The tiny market loaded into `backend`, open."""
+    with backend.open() as s:
+        load_directory(s, tiny_dir, progress=False)
+        yield s
+
+
+def dump(store: GraphStore) -> tuple[dict, dict]:
+    """Everything a store holds, through the public interface only: {id: (label, props)} and
+    {(type, src, dst): props}, comparable across backends."""
+    from graph_service.schema import Label
+
+    ids = [row[1] for label in Label for batch in store.scan_nodes(label, ()) for row in batch]
+    nodes = {i: (n.label, n.props) for i, n in store.get_nodes(ids).items()}
+    rels = {(r.type, r.src, r.dst): r.props for node_id in sorted(nodes)
+            for r in store.relationships(node_id, direction="out", limit=1_000_000)}
+    return nodes, rels

@@ -1,4 +1,4 @@
-"""The HTTP API on a real embedded store loaded with the tiny market."""
+"""The HTTP API on each real store (embedded, Neo4j) loaded with the tiny market."""
 
 from __future__ import annotations
 
@@ -9,32 +9,30 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graph_service.api.app import create_app
+from graph_service.schema import Label
 from graph_service.service import GraphService
-from graph_service.settings import Settings
-from graph_service.stores.sqlite_store import SqliteStore
-from loaders.importer import load_directory
+from graph_service.stores.base import GraphStore
+from tests.conftest import Backend
 
 
 @pytest.fixture
-def client(tiny_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
-    store = SqliteStore(tmp_path / "api.sqlite")
-    store.ensure_schema()
-    load_directory(store, tiny_dir, progress=False)
-    with TestClient(create_app(service=GraphService.open(store))) as c:
+def client(tiny_backend: GraphStore) -> Iterator[TestClient]:
+    with TestClient(create_app(service=GraphService.open(tiny_backend))) as c:
         yield c
 
 
-def test_health_reports_store_kind_and_reachability(client: TestClient) -> None:
+def test_health_reports_store_kind_and_reachability(client: TestClient, backend: Backend) -> None:
     body = client.get("/health").json()
-    assert body["status"] == "ok" and body["store"] == "sqlite" and body["reachable"] is True
+    assert body["status"] == "ok" and body["store"] == backend.kind and body["reachable"] is True
     assert body["projection_nodes"] > 1000
 
 
-def test_app_opens_its_store_from_settings_at_start_up(tmp_path: Path) -> None:
-    settings = Settings(store="sqlite", sqlite_path=tmp_path / "fresh.sqlite")
-    with TestClient(create_app(settings)) as c:
+def test_app_opens_its_store_from_settings_at_start_up(backend: Backend) -> None:
+    with TestClient(create_app(backend.settings)) as c:
         assert c.get("/api/v1/stats").json()["total_nodes"] == 0
-    assert (tmp_path / "fresh.sqlite").exists()
+        assert c.get("/health").json()["store"] == backend.kind
+    if backend.kind == "sqlite":
+        assert backend.settings.sqlite_path.exists()
 
 
 def test_stats_counts_by_kind(client: TestClient) -> None:
@@ -106,7 +104,7 @@ def test_openapi_documents_every_kind(client: TestClient) -> None:
 
 def test_projection_rebuild_picks_up_out_of_band_loads(client: TestClient, tmp_path: Path) -> None:
     service = client.app.state.service
-    service.store.write(lambda w: w.upsert_nodes("Researcher", [("R8", "旁路导入", {})]))
+    service.store.write(lambda w: w.upsert_nodes(Label.RESEARCHER, [("R8", "旁路导入", {})]))
     assert client.get("/api/v1/graph/neighbourhood/R8").status_code == 404  # not in the projection yet
     body = client.post("/api/v1/graph/projection/rebuild").json()
     assert body["nodes"] == client.get("/api/v1/stats").json()["total_nodes"]

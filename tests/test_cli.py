@@ -1,4 +1,4 @@
-"""The `techmatch` entry point, end to end on a real embedded store."""
+"""The `techmatch` entry point, end to end on each real store (embedded, Neo4j)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ from graph_service.schema import Label, RelType
 from graph_service.service import GraphService
 from graph_service.settings import get_settings
 from graph_service.stores import open_store
+from tests.conftest import Backend
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("TECHMATCH_STORE", "sqlite")
-    monkeypatch.setenv("TECHMATCH_SQLITE_PATH", str(tmp_path / "cli.sqlite"))
-    monkeypatch.setenv("TECHMATCH_MODEL_DIR", str(tmp_path / "models"))
+def runner(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """The command run against each store (empty), as a user's TECHMATCH_* variables would name it."""
+    for name, value in backend.env().items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     yield CliRunner()
     get_settings.cache_clear()
@@ -62,7 +63,8 @@ def test_skip_invalid_writes_the_rejects_file(runner: CliRunner, tiny_copy: Path
     assert json.loads(rejects.read_text(encoding="utf-8"))["line"] == 152
 
 
-def test_generator_is_deterministic_per_seed(runner: CliRunner, tmp_path: Path) -> None:
+def test_generator_is_deterministic_per_seed(tmp_path: Path) -> None:
+    runner = CliRunner()  # no store involved
     for name, seed in (("a", "7"), ("b", "7"), ("c", "8")):
         assert runner.invoke(main, ["generate", "--out", str(tmp_path / name), "--seed", seed]).exit_code == 0
     read = lambda d: (tmp_path / d / "co_author.csv").read_bytes()  # noqa: E731
@@ -88,7 +90,7 @@ def test_train_saves_models_the_service_loads(runner: CliRunner, tiny_dir: Path,
     r = runner.invoke(main, ["train"])
     assert r.exit_code == 0, r.output
     assert "partner model" in r.output and "saved in" in r.output
-    meta = json.loads((tmp_path / "models" / "partners.json").read_text())
+    meta = json.loads((get_settings().model_dir / "partners.json").read_text())
     assert meta["features"] and meta["train_years"] and meta["positives"] > 0
     with open_store(get_settings()) as store:
         service = GraphService.open(store, get_settings().model_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -61,5 +62,59 @@ def test_labels_and_types_come_only_from_the_whitelist() -> None:
     assert ":CO_AUTHOR" in statement("upsert_rels", rel_type=RelType.CO_AUTHOR)
     with pytest.raises(TypeError):
         statement("upsert_nodes", label="Researcher) DETACH DELETE (x")  # type: ignore[arg-type]
+    names = {"Entity", *Label, *RelType}
     for text in statements().values():
-        assert "'" not in text.replace("'Entity'", "")  # values travel only as $parameters
+        quoted = set(re.findall(r"'([^']*)'", text))
+        assert quoted <= names, quoted - names  # values travel only as $parameters; quotes only name the schema
+
+
+def test_the_counts_cover_every_label_and_type_of_the_whitelist() -> None:
+    """count_nodes and count_rels name each label and type (the count store answers per name)."""
+    for name, members in (("count_nodes", Label), ("count_rels", RelType)):
+        text = statement(name)
+        for m in members:
+            assert f":{m}" in text and f"'{m}'" in text, (name, m)
+
+
+# Parameters each statement is explained with, and operators its plan must (not) hold on a real server.
+_SCANS = {"AllNodesScan", "NodeByLabelScan", "UndirectedAllRelationshipsScan", "DirectedAllRelationshipsScan"}
+_PLANS: dict[str, tuple[dict, set[str]]] = {
+    "labels_of": ({"ids": ["R1"]}, {"NodeUniqueIndexSeek"}),
+    "names_of": ({"ids": ["R1"]}, {"NodeUniqueIndexSeek"}),
+    "get_nodes": ({"ids": ["R1"]}, {"NodeUniqueIndexSeek"}),
+    "upsert_nodes": ({"rows": [{"id": "R1", "name": "x", "props": {}}]}, set()),
+    "upsert_rels": ({"rows": [{"src": "R1", "dst": "R2", "props": {}}]}, {"NodeUniqueIndexSeek"}),
+    "delete_node": ({"id": "R1"}, {"NodeUniqueIndexSeek"}),
+    "delete_rel": ({"src": "R1", "dst": "R2"}, {"NodeUniqueIndexSeek"}),
+    "relationships": ({"id": "R1", "types": ["CO_AUTHOR"], "outgoing": True, "incoming": True, "limit": 10},
+                      {"NodeUniqueIndexSeek"}),
+    "search": ({"text": "大学", "label": None, "limit": 5}, {"NodeIndexContainsScan"}),
+    "count_nodes": ({}, {"NodeCountFromCountStore"}),
+    "count_rels": ({}, {"RelationshipCountFromCountStore"}),
+}
+
+
+def _operators(plan: dict) -> set[str]:
+    """Operator names in a plan, without their variant ("NodeUniqueIndexSeek(Locking)@neo4j")."""
+    return {re.sub(r"\(.*\)|@.*", "", plan["operatorType"]), *(op for child in plan.get("children", []) for op in _operators(child))}
+
+
+@pytest.mark.neo4j
+def test_no_point_statement_scans_the_graph_on_a_real_server(neo4j_server: tuple[str, str, str],
+                                                             tiny_dir: Path) -> None:
+    """Scans are for the projection's bulk reads only; every other statement seeks an index or the count store."""
+    import neo4j
+
+    from loaders.importer import load_directory
+    from tests.conftest import _open_neo4j
+
+    with _open_neo4j(neo4j_server) as store:  # constraints, indexes and every label and type in place
+        load_directory(store, tiny_dir, progress=False)
+    with neo4j.GraphDatabase.driver(neo4j_server[0], auth=neo4j_server[1:]) as driver, driver.session() as session:
+        for name, (params, wanted) in _PLANS.items():
+            text = statement(name, label=Label.RESEARCHER, rel_type=RelType.CO_AUTHOR)
+            operators = _operators(session.run("EXPLAIN " + text, params).consume().plan)
+            assert not operators & _SCANS, (name, operators)
+            assert wanted <= operators, (name, " ".join(sorted(operators)))
+    assert set(_PLANS) | {"scan_nodes", "scan_rels", "constraint_entity_id", "index_entity_name", "clear_all"} \
+        == set(statements())

@@ -1,16 +1,19 @@
-"""Importers: validation with file/line/field, atomic failure, idempotent re-runs, --skip-invalid."""
+"""Importers on each store: validation with file/line/field, atomic failure, idempotent re-runs, --skip-invalid."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import loaders.importer
 from graph_service.errors import InvalidInput
-from graph_service.stores.sqlite_store import SqliteStore
+from graph_service.schema import Label
+from graph_service.stores.base import GraphStore
 from loaders.importer import load_directory
+from tests.conftest import Backend, dump
 
 
 @pytest.fixture(params=["inline", "child process"])
@@ -21,16 +24,11 @@ def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     return request.param
 
 
-def _fresh(tmp_path: Path, name: str = "s.sqlite") -> SqliteStore:
-    store = SqliteStore(tmp_path / name)
-    store.ensure_schema()
-    return store
-
-
-def _snapshot(store: SqliteStore) -> tuple:
-    conn = store._conn()
-    return (conn.execute("SELECT id, label, name, props FROM nodes ORDER BY id").fetchall(),
-            conn.execute("SELECT type, src, dst, weight, props FROM rels ORDER BY type, src, dst").fetchall())
+@pytest.fixture
+def empty_store(backend: Backend) -> Iterator[GraphStore]:
+    """An empty store of each backend: every loader rule holds on both."""
+    with backend.open() as s:
+        yield s
 
 
 def _append(path: Path, line: str) -> int:
@@ -40,23 +38,21 @@ def _append(path: Path, line: str) -> int:
     return text.count("\n") + 1
 
 
-def test_load_reports_every_row_and_matches_the_manifest(tiny_dir: Path, tmp_path: Path) -> None:
-    store = _fresh(tmp_path)
-    report = load_directory(store, tiny_dir, progress=False)
+def test_load_reports_every_row_and_matches_the_manifest(empty_store: GraphStore, tiny_dir: Path) -> None:
+    report = load_directory(empty_store, tiny_dir, progress=False)
     manifest = json.loads((tiny_dir / "manifest.json").read_text())
     assert report.loaded == sum(manifest["rows"].values())
-    counts = store.counts()
+    counts = empty_store.counts()
     assert counts.nodes["Researcher"] == manifest["rows"]["researchers"]
     assert counts.rels["CO_AUTHOR"] == manifest["rows"]["co_author"]
     assert report.rows_per_second > 0
 
 
-def test_reloading_changes_nothing(tiny_dir: Path, tmp_path: Path, reader: str) -> None:
-    store = _fresh(tmp_path)
-    load_directory(store, tiny_dir, progress=False)
-    before = _snapshot(store)
-    load_directory(store, tiny_dir, progress=False)
-    assert _snapshot(store) == before
+def test_reloading_changes_nothing(empty_store: GraphStore, tiny_dir: Path, reader: str) -> None:
+    load_directory(empty_store, tiny_dir, progress=False)
+    before = dump(empty_store)
+    load_directory(empty_store, tiny_dir, progress=False)
+    assert dump(empty_store) == before
 
 
 @pytest.mark.parametrize(("file", "row", "field", "reason"), [
@@ -68,56 +64,54 @@ def test_reloading_changes_nothing(tiny_dir: Path, tmp_path: Path, reader: str) 
     ("expert_in.csv", "R0000001,I000001,1.0", "dst", "cannot end at a Institution"),
 ])
 def test_a_bad_row_stops_the_load_naming_file_line_field_and_leaves_the_store_as_it_was(
-        tiny_copy: Path, tmp_path: Path, file: str, row: str, field: str | None, reason: str, reader: str) -> None:
-    store = _fresh(tmp_path)
-    store.write(lambda w: w.upsert_nodes("Field", [("F99", "旧领域", {"level": 1})]))  # committed earlier
-    before = _snapshot(store)
+        empty_store: GraphStore, tiny_copy: Path, file: str, row: str, field: str | None, reason: str,
+        reader: str) -> None:
+    empty_store.write(lambda w: w.upsert_nodes(Label.FIELD, [("F99", "旧领域", {"level": 1})]))  # committed earlier
+    before = dump(empty_store)
     line = _append(tiny_copy / file, row)
     with pytest.raises(InvalidInput) as err:
-        load_directory(store, tiny_copy, progress=False)
+        load_directory(empty_store, tiny_copy, progress=False)
     e = err.value
     assert (Path(e.file).name, e.line, e.field) == (file, line, field)
     assert reason in e.reason
     assert f"{file}:{line}" in str(e)
-    assert _snapshot(store) == before
+    assert dump(empty_store) == before
 
 
-def test_malformed_files_are_named(tiny_copy: Path, tmp_path: Path) -> None:
-    store = _fresh(tmp_path)
+def test_malformed_files_are_named(empty_store: GraphStore, tiny_copy: Path) -> None:
     (tiny_copy / "researcher.csv").write_text("id,name\nR1,x\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="unknown file kind 'researcher'"):
-        load_directory(store, tiny_copy, progress=False)
+        load_directory(empty_store, tiny_copy, progress=False)
     (tiny_copy / "researcher.csv").unlink()
     line = _append(tiny_copy / "institutions.csv", "I999999,多一列,university,extra")
     with pytest.raises(InvalidInput, match=f"institutions.csv:{line}: 4 cells where the header has 3"):
-        load_directory(store, tiny_copy, progress=False)
-    assert store.counts().nodes == {}
+        load_directory(empty_store, tiny_copy, progress=False)
+    assert empty_store.counts().nodes == {}
 
 
-def test_jsonl_files_load_and_bad_json_is_located(tmp_path: Path) -> None:
+def test_jsonl_files_load_and_bad_json_is_located(empty_store: GraphStore, tmp_path: Path) -> None:
     data = tmp_path / "in"
     data.mkdir()
     rows = [{"id": "F1", "name": "人工智能", "level": 2}, {"id": "F2", "name": "机器视觉", "level": 2}]
     (data / "fields.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
     (data / "subfield_of.jsonl").write_text('{"src": "F2", "dst": "F1"}\n')
-    store = _fresh(tmp_path)
-    assert load_directory(store, data, progress=False).loaded == 3
-    assert store.get_node("F2").props == {"name": "机器视觉", "level": 2}
+    assert load_directory(empty_store, data, progress=False).loaded == 3
+    assert empty_store.get_node("F2").props == {"name": "机器视觉", "level": 2}
     (data / "subfield_of.jsonl").write_text('{"src": "F2", "dst": "F1"}\n{"src": "F2",\n')
     with pytest.raises(InvalidInput, match="subfield_of.jsonl:2: not valid JSON"):
-        load_directory(store, data, progress=False)
+        load_directory(empty_store, data, progress=False)
 
 
-def test_skip_invalid_loads_the_good_rows_and_writes_the_rejected(tiny_copy: Path, tmp_path: Path,
+def test_skip_invalid_loads_the_good_rows_and_writes_the_rejected(empty_store: GraphStore, tiny_copy: Path,
+                                                                  tmp_path: Path,
                                                                   reader: str) -> None:
     bad_tier = _append(tiny_copy / "enterprises.csv", "E999999,坏企业,不存在的等级,电子信息,small,2020")
     bad_edge = _append(tiny_copy / "affiliated_with.csv", "R0000001,I999999,2001,true")
-    store = _fresh(tmp_path)
     rejects = tmp_path / "rejects.jsonl"
-    report = load_directory(store, tiny_copy, skip_invalid=True, rejects_path=rejects, progress=False)
+    report = load_directory(empty_store, tiny_copy, skip_invalid=True, rejects_path=rejects, progress=False)
     written = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
     assert sorted((Path(r["file"]).name, r["line"], r["field"]) for r in written) == [
         ("affiliated_with.csv", bad_edge, "dst"), ("enterprises.csv", bad_tier, "tier")]
     assert report.rows == report.loaded + 2
-    assert store.get_node("E999999") is None
-    assert store.counts().rels["AFFILIATED_WITH"] == 500  # every good affiliation landed
+    assert empty_store.get_node("E999999") is None
+    assert empty_store.counts().rels["AFFILIATED_WITH"] == 500  # every good affiliation landed

@@ -11,6 +11,7 @@ import pytest
 from graph_service.errors import NotFound
 from graph_service.projection import Hop, Projection, build_projection
 from graph_service.schema import UNDIRECTED, Label, RelType
+from graph_service.stores.base import GraphStore
 from graph_service.stores.sqlite_store import SqliteStore
 
 
@@ -130,3 +131,17 @@ def test_writes_update_the_projection_like_the_oracle(tiny_store: SqliteStore) -
             assert _ids(p, p.neighbours(start, co).nodes) == _nx_hop(g, {start}, co)
             assert _ids(p, p.two_hop(start, co, co)[0]) == _nx_hop(g, _nx_hop(g, {start}, co), co) - {start}
         assert p.edge_count(RelType.CO_AUTHOR) == sum(1 for *_, k in g.edges(keys=True) if k == "CO_AUTHOR") // 2
+
+
+def test_nodes_are_ordered_by_label_then_id_whatever_the_store_or_insertion_order(store: GraphStore) -> None:
+    """Indices, category codes and ranking ties must not depend on the backend or on write history."""
+    store.write(lambda w: w.upsert_nodes(Label.INSTITUTION, [("I2", "乙所", {"kind": "research_institute"}),
+                                                             ("I1", "甲大学", {"kind": "university"})]))
+    store.write(lambda w: w.upsert_nodes(Label.RESEARCHER, [("R3", "丙", {}), ("R1", "甲", {})]))
+    store.write(lambda w: w.delete_node("R1"))
+    store.write(lambda w: w.upsert_nodes(Label.RESEARCHER, [("R2", "乙", {}), ("R1", "甲", {})]))
+    store.write(lambda w: w.upsert_rels(RelType.AFFILIATED_WITH, [("R3", "I2", {}), ("R1", "I1", {})]))
+    p = build_projection(store)
+    assert p.ids == ["R1", "R2", "R3", "I1", "I2"]
+    assert p.vocab["kind"] == ["university", "research_institute"]
+    assert [p.ids[i] for i in p.neighbours("I2", Hop([RelType.AFFILIATED_WITH], "in")).nodes] == ["R3"]

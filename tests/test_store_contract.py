@@ -124,10 +124,14 @@ def test_scans_cover_every_node_and_relationship(store: GraphStore) -> None:
     _seed(store)
     rows = [r for batch in store.scan_nodes(Label.INSTITUTION, ["kind"]) for r in batch]
     assert [(r[1], r[2]) for r in rows] == [("I1", "university")]
+    institution = rows[0][0]
     researchers = {r[1]: r[0] for batch in store.scan_nodes(Label.RESEARCHER, [], batch=2) for r in batch}
     assert set(researchers) == {"R1", "R2", "R3"}
-    rels = [r for batch in store.scan_rels(RelType.CO_AUTHOR) for r in batch]
-    assert [(r[0], r[1], r[2]) for r in rels] == [(researchers["R1"], researchers["R2"], 3.0)]
+    rels = [r for src, dst, weight in store.scan_rels(RelType.CO_AUTHOR) for r in zip(src, dst, weight)]
+    assert rels == [(researchers["R1"], researchers["R2"], 3.0)]
+    affiliated = [r for src, dst, _ in store.scan_rels(RelType.AFFILIATED_WITH, batch=20) for r in zip(src, dst)]
+    assert sorted(affiliated) == sorted([(researchers["R1"], institution), (researchers["R2"], institution)])
+    assert [r for batch in store.scan_rels(RelType.PARTY_TO) for r in zip(*batch)] == []
 
 
 def test_ping(store: GraphStore) -> None:

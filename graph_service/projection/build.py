@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 
 from graph_service.projection.graph import LABELS, TYPES, Projection, encode_attr
-from graph_service.schema import NUMERIC_ATTRS, PROJECTED_ATTRS
+from graph_service.schema import NUMERIC_ATTRS, PROJECTED_ATTRS, Label
 from graph_service.stores.base import GraphScanner
 
 
@@ -24,14 +25,32 @@ class _KeyMap:
         else:
             self.table = {k: i for i, k in enumerate(keys)}
 
-    def map(self, keys: list) -> np.ndarray:
+    def map(self, keys: Sequence) -> np.ndarray:
         if self.table is None:
             return self.lut[np.fromiter(keys, dtype=np.int64, count=len(keys))]
         return np.fromiter((self.table[k] for k in keys), dtype=np.int32, count=len(keys))
 
 
+def _label_rows(store: GraphScanner, label: Label, wanted: Sequence[str]) -> tuple[list, list[str], list[list]]:
+    """(keys, ids, one value list per wanted attribute) of a label's nodes, ordered by id: the same
+    order from every store, so indices, category codes and ties in rankings do not depend on the backend."""
+    keys: list = []
+    ids: list[str] = []
+    values: list[list] = [[] for _ in wanted]
+    for batch in store.scan_nodes(label, wanted):
+        keys.extend(row[0] for row in batch)
+        ids.extend(row[1] for row in batch)
+        for col, out in enumerate(values, start=2):
+            out.extend(row[col] for row in batch)
+    if any(a > b for a, b in zip(ids, itertools.islice(ids, 1, None))):  # SQLite's generated data is in order
+        order = sorted(range(len(ids)), key=ids.__getitem__)
+        keys, ids = [keys[i] for i in order], [ids[i] for i in order]
+        values = [[v[i] for i in order] for v in values]
+    return keys, ids, values
+
+
 def build_projection(store: GraphScanner) -> Projection:
-    """Read every node and relationship once; peak memory is the arrays plus one scan batch."""
+    """Read every node and relationship once; peak memory is the arrays plus one label's rows."""
     keys: list = []
     ids: list[str] = []
     label_codes: list[np.ndarray] = []
@@ -40,27 +59,27 @@ def build_projection(store: GraphScanner) -> Projection:
     vocab: dict[str, list[str]] = {}
     for code, label in enumerate(LABELS):
         wanted = PROJECTED_ATTRS.get(label, ())
-        for batch in store.scan_nodes(label, wanted):
-            keys.extend(row[0] for row in batch)
-            ids.extend(row[1] for row in batch)
-            label_codes.append(np.full(len(batch), code, dtype=np.int8))
-            for name in attr_names:
-                if name in wanted:
-                    col = wanted.index(name) + 2
-                    values = [row[col] for row in batch]
-                    codes = values if name in NUMERIC_ATTRS else [encode_attr(vocab, name, v) for v in values]
-                    attr_parts[name].append(np.array([-1 if v is None else v for v in codes], dtype=np.int32))
-                else:
-                    attr_parts[name].append(np.full(len(batch), -1, dtype=np.int32))
+        label_keys, label_ids, values = _label_rows(store, label, wanted)
+        keys.extend(label_keys)
+        ids.extend(label_ids)
+        label_codes.append(np.full(len(label_ids), code, dtype=np.int8))
+        for name in attr_names:
+            if name in wanted:
+                column = values[wanted.index(name)]
+                codes = column if name in NUMERIC_ATTRS else [encode_attr(vocab, name, v) for v in column]
+                attr_parts[name].append(np.array([-1 if v is None else v for v in codes], dtype=np.int32))
+            else:
+                attr_parts[name].append(np.full(len(label_ids), -1, dtype=np.int32))
+        del label_keys, label_ids, values
     keymap = _KeyMap(keys)
     del keys
     edges = {}
     for t in TYPES:
         src_parts, dst_parts, w_parts = [], [], []
-        for batch in store.scan_rels(t):
-            src_parts.append(keymap.map([r[0] for r in batch]))
-            dst_parts.append(keymap.map([r[1] for r in batch]))
-            w_parts.append(np.fromiter((r[2] for r in batch), dtype=np.float32, count=len(batch)))
+        for src, dst, weight in store.scan_rels(t):
+            src_parts.append(keymap.map(src))
+            dst_parts.append(keymap.map(dst))
+            w_parts.append(np.fromiter(weight, dtype=np.float32, count=len(weight)))
         if src_parts:
             edges[t] = (np.concatenate(src_parts), np.concatenate(dst_parts), np.concatenate(w_parts))
             del src_parts, dst_parts, w_parts

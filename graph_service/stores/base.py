@@ -19,6 +19,8 @@ Direction = Literal["out", "in", "both"]
 NodeRow = tuple[str, str, dict]
 # (src id, dst id, props)
 RelRow = tuple[str, str, dict]
+# Parallel columns of one scan batch: src keys, dst keys, weights
+RelColumns = tuple[Sequence, Sequence, Sequence[float]]
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,8 @@ class GraphScanner(ABC):
         """Batches of (key, id, *attrs) for every node with the label."""
 
     @abstractmethod
-    def scan_rels(self, rel_type: RelType, batch: int = 200_000) -> Iterator[list[tuple]]:
-        """Batches of (src key, dst key, weight) for every relationship of the type."""
+    def scan_rels(self, rel_type: RelType, batch: int = 200_000) -> Iterator[RelColumns]:
+        """Batches of parallel columns (src keys, dst keys, weights) covering every relationship of the type."""
 
 
 class GraphStore(GraphReader, GraphScanner):

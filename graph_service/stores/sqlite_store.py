@@ -23,6 +23,7 @@ from graph_service.stores.base import (
     GraphStore,
     GraphWriter,
     NodeRow,
+    RelColumns,
     RelRow,
     StoredNode,
     StoredRel,
@@ -304,8 +305,9 @@ class SqliteStore(GraphStore):
         yield from self._scan(f"SELECT k, id{cols} FROM nodes WHERE label = ? ORDER BY k",
                               (*(f"$.{a}" for a in attrs), str(label)), batch)
 
-    def scan_rels(self, rel_type: RelType, batch: int = 200_000) -> Iterator[list[tuple]]:
-        yield from self._scan("SELECT src, dst, weight FROM rels WHERE type = ?", (str(rel_type),), batch)
+    def scan_rels(self, rel_type: RelType, batch: int = 200_000) -> Iterator[RelColumns]:
+        for rows in self._scan("SELECT src, dst, weight FROM rels WHERE type = ?", (str(rel_type),), batch):
+            yield tuple(zip(*rows))  # type: ignore[misc]
 
     def _scan(self, sql: str, args: tuple, batch: int) -> Iterator[list[tuple]]:
         # A connection of its own with a small page cache: a full scan would otherwise leave the

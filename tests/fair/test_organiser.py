@@ -1,4 +1,4 @@
-"""An organiser runs a fair through the API on the tiny market, steps 1 to 7, on a real embedded store:
+"""An organiser runs a fair through the API on the tiny market, steps 1 to 7, on each real store:
 create, promote from everyday matching, register, requests and answers, plan, report, agendas
 (CSV and iCalendar) and overview, cancellation and late registration, outcomes into the graph."""
 
@@ -26,25 +26,32 @@ from graph_service.schema import Label, RelType
 from graph_service.service import GraphService
 from graph_service.settings import Settings, get_settings
 from graph_service.stores import open_store
-from graph_service.stores.sqlite_store import SqliteStore
+from graph_service.stores.base import GraphStore
 from loaders.importer import load_directory
+from tests.conftest import BACKENDS, Backend, make_backend
 from tests.fair.test_plan import check_schedule
 
 FAIR = "/api/v1/fairs/f1"
 
 
-@pytest.fixture(scope="module")
-def market(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteStore]:
-    """A store of its own: outcomes write deals into it."""
-    store = SqliteStore(tmp_path_factory.mktemp("fair-market") / "s.sqlite")
-    store.ensure_schema()
-    load_directory(store, tiny_dir, progress=False)
-    yield store
-    store.close()
+@pytest.fixture(scope="module", params=BACKENDS)
+def market_backend(request: pytest.FixtureRequest, tiny_dir: Path,
+                   tmp_path_factory: pytest.TempPathFactory) -> Backend:
+    """A store of its own (outcomes write deals into it), on each backend, shared by this module's tests."""
+    backend = make_backend(request, request.param, tmp_path_factory.mktemp("fair-market"))
+    with backend.open() as store:
+        load_directory(store, tiny_dir, progress=False)
+    return backend
 
 
 @pytest.fixture(scope="module")
-def api(market: SqliteStore, tmp_path_factory: pytest.TempPathFactory
+def market(market_backend: Backend) -> Iterator[GraphStore]:
+    with market_backend.open() as store:
+        yield store
+
+
+@pytest.fixture(scope="module")
+def api(market: GraphStore, tmp_path_factory: pytest.TempPathFactory
         ) -> Iterator[tuple[TestClient, GraphService, Path]]:
     fairs = tmp_path_factory.mktemp("fairs")
     service = GraphService.open(market)
@@ -201,15 +208,13 @@ def test_bad_uploads_name_file_line_and_field_and_change_nothing(api: tuple[Test
     _ok(client.post("/api/v1/fairs", json={"id": "bad id", "start": "2026-12-01"}), 422)
 
 
-def test_organiser_runs_a_fair_from_the_cli(tiny_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = tmp_path / "cli.sqlite"
-    store = SqliteStore(db)
-    store.ensure_schema()
-    load_directory(store, tiny_dir, progress=False)
-    nodes = _promoted_nodes(GraphService.open(store))
-    deals_before = store.counts().nodes["Deal"]
-    store.close()
-    monkeypatch.setenv("TECHMATCH_SQLITE_PATH", str(db))
+def test_organiser_runs_a_fair_from_the_cli(market_backend: Backend, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    with market_backend.open() as store:
+        nodes = _promoted_nodes(GraphService.open(store))
+        deals_before = store.counts().nodes["Deal"]
+    for name, value in market_backend.env().items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     run = CliRunner()
 

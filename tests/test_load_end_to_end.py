@@ -1,0 +1,108 @@
+"""`techmatch load` as a user runs it, a separate process, on each store: the same statistics and content
+as the embedded store for the same files, idempotent, atomic on a bad row and after a `kill -9`."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from graph_service.settings import Settings
+from graph_service.stores.sqlite_store import SqliteStore
+from tests.conftest import Backend, dump
+
+pytestmark = pytest.mark.slow
+
+
+def _cli(backend: Backend, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    run = subprocess.run([sys.executable, "-m", "graph_service.cli", *args], env={**os.environ, **backend.env()},
+                         capture_output=True, text=True, timeout=600)
+    if check:
+        assert run.returncode == 0, run.stderr
+    return run
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_store: SqliteStore) -> tuple[dict, dict]:
+    """The tiny market as the embedded store holds it, loaded in process."""
+    return dump(tiny_store)
+
+
+def test_load_gives_the_embedded_stores_statistics_and_content_and_is_idempotent(
+        backend: Backend, tiny_dir: Path, tiny_store: SqliteStore, reference: tuple[dict, dict]) -> None:
+    assert _cli(backend, "load", str(tiny_dir), "--quiet").stdout.startswith("loaded ")
+    embedded = Backend("sqlite", Settings(store="sqlite", sqlite_path=tiny_store.path))
+    stats, expected = _cli(backend, "stats").stdout, _cli(embedded, "stats").stdout
+    assert stats.splitlines()[0] == f"store: {backend.kind}"
+    assert stats.splitlines()[1:] == expected.splitlines()[1:] and "CO_AUTHOR" in stats
+    with backend.open() as store:
+        assert store.counts() == tiny_store.counts()
+        assert dump(store) == reference
+    _cli(backend, "load", str(tiny_dir), "--quiet")
+    with backend.open() as store:
+        assert dump(store) == reference
+
+
+def test_a_bad_row_exits_2_naming_it_and_leaves_the_database_as_it_was(
+        backend: Backend, tiny_dir: Path, tiny_copy: Path, reference: tuple[dict, dict]) -> None:
+    _cli(backend, "load", str(tiny_dir), "--quiet")
+    # a load that renames every researcher, then meets a co-authorship with nobody on line 2 of its last file
+    path = tiny_copy / "researchers.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    with path.open("w", encoding="utf-8", newline="") as f:
+        out = csv.DictWriter(f, fieldnames=list(rows[0]))
+        out.writeheader()
+        out.writerows({**r, "name": r["name"] + "改"} for r in rows)
+    header = (tiny_copy / "co_author.csv").read_text(encoding="utf-8").splitlines()[0]
+    (tiny_copy / "co_author.csv").write_text(f"{header}\nR0000001,R9999999,1.0,,\n", encoding="utf-8")
+    run = _cli(backend, "load", str(tiny_copy), "--quiet", check=False)
+    assert run.returncode == 2
+    assert "co_author.csv:2: field 'dst': no node with id 'R9999999'" in run.stderr
+    with backend.open() as store:
+        assert dump(store) == reference
+
+
+def _rows_written(stderr_lines: list[str]) -> int:
+    """The largest row count the progress bar has shown so far."""
+    found = [int(m) for line in stderr_lines[-50:] for m in re.findall(r"\| *(\d+)/\d+ \[", line)]
+    return max(found, default=0)
+
+
+def test_kill_9_mid_load_leaves_the_last_committed_state(
+        backend: Backend, tiny_dir: Path, tiny_copy: Path, reference: tuple[dict, dict]) -> None:
+    _cli(backend, "load", str(tiny_dir), "--quiet")  # the committed state
+    committed_rows = sum(1 for _ in itertools.chain.from_iterable(
+        p.open(encoding="utf-8") for p in tiny_dir.glob("*.csv")))
+    # a second load big enough to be caught in the act: every pair of 500 researchers as co-authors
+    ids = [f"R{i:07d}" for i in range(1, 501)]
+    with (tiny_copy / "co_author.csv").open("w", encoding="utf-8") as f:
+        f.write("src,dst,weight,first_year,last_year\n")
+        f.writelines(f"{a},{b},7.0,2020,2021\n" for a, b in itertools.combinations(ids, 2))
+    proc = subprocess.Popen([sys.executable, "-m", "graph_service.cli", "load", str(tiny_copy)],
+                            env={**os.environ, **backend.env()}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    progress: list[str] = []  # text mode reads tqdm's carriage returns as line ends
+    threading.Thread(target=lambda: progress.extend(proc.stderr), daemon=True).start()  # type: ignore[arg-type]
+    deadline = time.monotonic() + 300
+    # rows are written (uncommitted) well past the first files: the load is in the middle of co_author.csv
+    while proc.poll() is None and time.monotonic() < deadline and _rows_written(progress) < committed_rows + 30_000:
+        time.sleep(0.02)
+    assert proc.poll() is None, f"the load ended before it could be killed: {progress[-3:]}"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    with backend.open() as store:
+        assert dump(store) == reference
+    # and the store is usable: the same load now completes and commits
+    _cli(backend, "load", str(tiny_copy), "--quiet")
+    with backend.open() as store:
+        assert store.counts().rels["CO_AUTHOR"] == 500 * 499 // 2
