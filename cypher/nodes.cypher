@@ -14,12 +14,6 @@ USING INDEX SEEK n:Entity(id)
 WHERE n.id IN $ids
 RETURN n.id AS id, [l IN labels(n) WHERE l <> 'Entity'][0] AS label;
 
-// name: names_of
-MATCH (n:Entity)
-USING INDEX SEEK n:Entity(id)
-WHERE n.id IN $ids
-RETURN n.id AS id, [l IN labels(n) WHERE l <> 'Entity'][0] AS label, n.name AS name;
-
 // name: get_nodes
 MATCH (n:Entity)
 USING INDEX SEEK n:Entity(id)

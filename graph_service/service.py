@@ -146,7 +146,7 @@ class GraphService:
         with self._lock:
             self.store.write(work)
             attrs = {a: row[2].get(a) for a in PROJECTED_ATTRS.get(label, ())}
-            self.projection.add_node(node.id, label, attrs)
+            self.projection.add_node(node.id, label, attrs, row[1])
         return StoredNode(node.id, str(label), {"name": row[1], **row[2]})
 
     def delete_node(self, node_id: str) -> None:
@@ -198,8 +198,9 @@ class GraphService:
         with self._lock:
             self.store.write(work)
             for label, rows in by_label.items():
-                for node_id, _, props in rows:
-                    self.projection.add_node(node_id, label, {a: props.get(a) for a in PROJECTED_ATTRS.get(label, ())})
+                for node_id, name, props in rows:
+                    self.projection.add_node(node_id, label, {a: props.get(a) for a in PROJECTED_ATTRS.get(label, ())},
+                                             name)
             for rel_type, rows in by_type.items():
                 for src, dst, props in rows:
                     self.projection.add_edge(rel_type, src, dst, float(props.get("weight", 1.0)))

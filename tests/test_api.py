@@ -66,6 +66,9 @@ def test_replace_and_delete(client: TestClient) -> None:
     r = client.put("/api/v1/entities/researchers/R0000001", json={"id": "R0000001", "name": "新名字", "title": "教授"})
     assert r.status_code == 200
     assert client.get("/api/v1/entities/R0000001").json()["name"] == "新名字"
+    coauthor = client.get("/api/v1/graph/neighbourhood/R0000001", params={"types": "CO_AUTHOR"}).json()["nodes"][0]
+    path = client.get("/api/v1/graph/paths", params={"a": coauthor["id"], "b": "R0000001"}).json()
+    assert [n["name"] for n in path["shortest"]] == [coauthor["name"], "新名字"]  # responses name it anew
     r = client.put("/api/v1/entities/researchers/R0000001", json={"id": "R0000002", "name": "x"})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "id"]
     assert client.delete("/api/v1/entities/R0000001").status_code == 204

@@ -143,5 +143,8 @@ def test_nodes_are_ordered_by_label_then_id_whatever_the_store_or_insertion_orde
     store.write(lambda w: w.upsert_rels(RelType.AFFILIATED_WITH, [("R3", "I2", {}), ("R1", "I1", {})]))
     p = build_projection(store)
     assert p.ids == ["R1", "R2", "R3", "I1", "I2"]
+    assert [p.names[i] for i in range(5)] == ["甲", "乙", "丙", "甲大学", "乙所"]
+    p.add_node("R1", Label.RESEARCHER, name="甲改")
+    assert p.names[0] == "甲改" and p.names[p.add_node("R4", Label.RESEARCHER, name="丁")] == "丁"
     assert p.vocab["kind"] == ["university", "research_institute"]
     assert [p.ids[i] for i in p.neighbours("I2", Hop([RelType.AFFILIATED_WITH], "in")).nodes] == ["R3"]

@@ -1,5 +1,6 @@
 """The product gives the same answers on every store: the same projection, and with the same models the
-same partner suggestions, needs for a researcher, collaborators, paths, teams and communities."""
+same partner suggestions, needs for a researcher, collaborators, paths, teams, communities, neighbourhoods,
+relationship lists and searches."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ def _questions(p: Projection) -> list[tuple[str, dict]]:
     out += [("/api/v1/graph/paths", {"a": r, "b": e}) for r, e in zip(researchers, enterprises)]
     out += [(f"/api/v1/graph/community/{r}", {}) for r in researchers[:2]]
     out += [(f"/api/v1/graph/neighbourhood/{e}", {"hops": 2}) for e in enterprises[:2]]
+    out += [(f"/api/v1/entities/{i}/relationships", {"limit": 5}) for i in (*enterprises[:2], *researchers[:2])]
+    out += [("/api/v1/entities", {"q": "大学", "limit": 10}), ("/api/v1/entities", {"q": "技术", "label": "Need"})]
     return out
 
 

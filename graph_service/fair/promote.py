@@ -31,8 +31,7 @@ class GraphReads:
         return self.p.neighbours(self.p.ids[i], Hop([t], direction)).nodes.tolist()  # type: ignore[arg-type]
 
     def names(self, idx: np.ndarray) -> dict[int, tuple[str, str]]:
-        names = self.store.names_of([self.p.ids[i] for i in idx])
-        return {int(i): names[self.p.ids[i]] for i in idx if self.p.ids[i] in names}
+        return {int(i): (self.p.label_of(i), self.p.names[int(i)]) for i in idx}
 
     @property
     def field_name(self) -> dict[int, str]:

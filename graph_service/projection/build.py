@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from graph_service.projection.graph import LABELS, TYPES, Projection, encode_attr
+from graph_service.projection.names import NamesBuilder
 from graph_service.schema import NUMERIC_ATTRS, PROJECTED_ATTRS, Label
 from graph_service.stores.base import GraphScanner
 
@@ -57,9 +58,11 @@ def build_projection(store: GraphScanner) -> Projection:
     attr_names = sorted({a for names in PROJECTED_ATTRS.values() for a in names})
     attr_parts: dict[str, list[np.ndarray]] = {a: [] for a in attr_names}
     vocab: dict[str, list[str]] = {}
+    names = NamesBuilder()
     for code, label in enumerate(LABELS):
         wanted = PROJECTED_ATTRS.get(label, ())
-        label_keys, label_ids, values = _label_rows(store, label, wanted)
+        label_keys, label_ids, values = _label_rows(store, label, ("name", *wanted))
+        names.extend(values.pop(0))
         keys.extend(label_keys)
         ids.extend(label_ids)
         label_codes.append(np.full(len(label_ids), code, dtype=np.int8))
@@ -85,4 +88,4 @@ def build_projection(store: GraphScanner) -> Projection:
             del src_parts, dst_parts, w_parts
     labels = np.concatenate(label_codes) if label_codes else np.empty(0, dtype=np.int8)
     attrs = {a: (np.concatenate(p) if p else np.empty(0, dtype=np.int32)) for a, p in attr_parts.items()}
-    return Projection(ids, labels, attrs, vocab, edges)
+    return Projection(ids, labels, attrs, vocab, edges, names.build())

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from graph_service.errors import NotFound
+from graph_service.projection.names import Names
 from graph_service.schema import UNDIRECTED, Label, RelType
 from graph_service.stores.base import Direction
 
@@ -54,8 +55,10 @@ class _Overlay:
 
 class Projection:
     def __init__(self, ids: list[str], labels: np.ndarray, attrs: dict[str, np.ndarray],
-                 vocab: dict[str, list[str]], edges: dict[RelType, tuple[np.ndarray, np.ndarray, np.ndarray]]):
+                 vocab: dict[str, list[str]], edges: dict[RelType, tuple[np.ndarray, np.ndarray, np.ndarray]],
+                 names: Names | None = None):
         self.ids = ids
+        self.names = names or Names()  # by index, for responses
         self.index = {node_id: i for i, node_id in enumerate(ids)}
         self.labels = labels.astype(np.int8)
         self.attrs = attrs
@@ -208,7 +211,7 @@ class Projection:
         return pos, nodes, weights
 
     # --- writes from the service ---------------------------------------------------------------
-    def add_node(self, node_id: str, label: Label, attrs: dict | None = None) -> int:
+    def add_node(self, node_id: str, label: Label, attrs: dict | None = None, name: str | None = None) -> int:
         if node_id in self.index:
             i = self.index[node_id]
             self.alive[i] = True
@@ -217,9 +220,11 @@ class Projection:
             self.ids.append(node_id)
             self.index[node_id] = i
             self._append_row(LABELS.index(label))
-        for name, value in (attrs or {}).items():
-            if name in self.attrs:
-                self.attrs[name][i] = encode_attr(self.vocab, name, value)
+        for attr, value in (attrs or {}).items():
+            if attr in self.attrs:
+                self.attrs[attr][i] = encode_attr(self.vocab, attr, value)
+        if name is not None:
+            self.names[i] = name
         return i
 
     def _append_row(self, label_code: int) -> None:

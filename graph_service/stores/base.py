@@ -83,19 +83,13 @@ class GraphReader(ABC):
     def labels_of(self, ids: Sequence[str]) -> dict[str, str]: ...
 
     @abstractmethod
-    def names_of(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """(label, name) of those ids that exist: what a response needs to show an entity, without
-        reading and decoding all of its properties."""
-
-    @abstractmethod
     def search(self, text: str, label: Label | None = None, limit: int = 20) -> list[StoredNode]:
         """Nodes whose name contains `text`, shortest names first."""
 
     @abstractmethod
     def relationships(self, node_id: str, types: Sequence[RelType] | None = None,
                       direction: Direction = "both", limit: int = 1000) -> list[StoredRel]:
-        """Relationships touching a node, grouped by type; the order within a type is stable but the
-        backend's own (insertion order in SQLite, ids in Neo4j)."""
+        """Relationships touching a node, ordered by type, then source id, then target id (every backend)."""
 
     @abstractmethod
     def counts(self) -> Counts: ...
@@ -106,7 +100,7 @@ class GraphScanner(ABC):
 
     @abstractmethod
     def scan_nodes(self, label: Label, attrs: Sequence[str], batch: int = 100_000) -> Iterator[list[tuple]]:
-        """Batches of (key, id, *attrs) for every node with the label."""
+        """Batches of (key, id, *attrs) for every node with the label; "name" is an attribute like any other."""
 
     @abstractmethod
     def scan_rels(self, rel_type: RelType, batch: int = 200_000) -> Iterator[RelColumns]:

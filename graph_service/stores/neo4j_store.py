@@ -132,9 +132,6 @@ class Neo4jStore(GraphStore):
     def labels_of(self, ids: Sequence[str]) -> dict[str, str]:
         return {r["id"]: r["label"] for r in self._read(statement("labels_of"), ids=list(set(ids)))}
 
-    def names_of(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        return {r["id"]: (r["label"], r["name"] or "") for r in self._read(statement("names_of"), ids=list(set(ids)))}
-
     def search(self, text: str, label: Label | None = None, limit: int = 20) -> list[StoredNode]:
         records = self._read(statement("search"), text=text, label=label.value if label else None, limit=limit)
         return [_node(r) for r in records]

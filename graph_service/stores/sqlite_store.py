@@ -230,9 +230,6 @@ class SqliteStore(GraphStore):
     def get_nodes(self, ids: Sequence[str]) -> dict[str, StoredNode]:
         return {row[0]: _node(row) for row in self._by_ids("id, label, name, props", ids)}
 
-    def names_of(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        return {node_id: (label, name) for node_id, label, name in self._by_ids("id, label, name", ids)}
-
     def _by_ids(self, columns: str, ids: Sequence[str]) -> Iterator[tuple]:
         unique = list(dict.fromkeys(ids))
         for i in range(0, len(unique), _IN_CHUNK):
@@ -262,24 +259,17 @@ class SqliteStore(GraphStore):
         wanted = tuple(sorted(str(t) for t in (types or _ALL_TYPES)))
         marks = ",".join("?" * len(wanted))
         found: list[tuple] = []
-        # One simple query per side, each on its own index; within a type, rows come in key order.
-        # Without statistics SQLite would answer `dst = ?` by scanning the type's primary-key range.
+        # One query per side, each on its own index, ordered as Neo4j orders them (type, then ids), so that
+        # both stores list the same relationships first. Without statistics SQLite would answer `dst = ?` by
+        # scanning the type's primary-key range: hence the explicit index.
         for side, index, sides in (("src", "", ("out", "both")), ("dst", "INDEXED BY rels_by_dst", ("in", "both"))):
             if direction in sides:
-                found += conn.execute(f"SELECT type, src, dst, weight, props FROM rels {index} WHERE type IN ({marks}) "
-                                      f"AND {side} = ? ORDER BY type LIMIT ?", (*wanted, row[0], limit)).fetchall()
+                found += conn.execute(
+                    f"SELECT r.type, a.id, b.id, r.weight, r.props FROM rels r {index} JOIN nodes a ON a.k = r.src "
+                    f"JOIN nodes b ON b.k = r.dst WHERE r.type IN ({marks}) AND r.{side} = ? "
+                    "ORDER BY r.type, a.id, b.id LIMIT ?", (*wanted, row[0], limit)).fetchall()
         found = sorted(found, key=lambda r: (r[0], r[1], r[2]))[:limit]
-        ids = self._ids_of({k for r in found for k in (r[1], r[2])})
-        return [StoredRel(t, ids[s], ids[d], _rel_props(t, w, p)) for t, s, d, w, p in found]
-
-    def _ids_of(self, keys: set[int]) -> dict[int, str]:
-        out: dict[int, str] = {}
-        ordered = list(keys)
-        for i in range(0, len(ordered), _IN_CHUNK):
-            chunk = ordered[i:i + _IN_CHUNK]
-            out.update(self._conn().execute(f"SELECT k, id FROM nodes WHERE k IN ({','.join('?' * len(chunk))})",
-                                            chunk).fetchall())
-        return out
+        return [StoredRel(t, s, d, _rel_props(t, w, p)) for t, s, d, w, p in found]
 
     def counts(self) -> Counts:
         """Counting 20 M relationships takes a second, so the answer is kept until the data changes:
@@ -300,10 +290,11 @@ class SqliteStore(GraphStore):
 
     # --- scans for the projection --------------------------------------------------------------
     def scan_nodes(self, label: Label, attrs: Sequence[str], batch: int = 100_000) -> Iterator[list[tuple]]:
-        # attribute names come from schema.PROJECTED_ATTRS, a whitelist; json paths are parameters
-        cols = "".join(", json_extract(props, ?)" for _ in attrs)
+        # attribute names come from a whitelist (schema.PROJECTED_ATTRS, the text fields); json paths are
+        # parameters; the name is a column of its own
+        cols = "".join(", name" if a == "name" else ", json_extract(props, ?)" for a in attrs)
         yield from self._scan(f"SELECT k, id{cols} FROM nodes WHERE label = ? ORDER BY k",
-                              (*(f"$.{a}" for a in attrs), str(label)), batch)
+                              (*(f"$.{a}" for a in attrs if a != "name"), str(label)), batch)
 
     def scan_rels(self, rel_type: RelType, batch: int = 200_000) -> Iterator[RelColumns]:
         for rows in self._scan("SELECT src, dst, weight FROM rels WHERE type = ?", (str(rel_type),), batch):

@@ -164,13 +164,14 @@ def test_organiser_runs_a_fair_through_the_api(api: tuple[TestClient, GraphServi
     summary = _ok(client.post(f"{FAIR}/outcomes", json=body))
     assert summary["recorded"] == {"signed": 1, "intention": 1} and len(summary["deals_written"]) == 1
     deal = summary["deals_written"][0]
-    assert service.store.get_node(deal).props["amount"] == 120.5
-    rels = {(r.type, r.src, r.dst) for r in service.store.relationships(deal)}
+    # read back through the API
+    assert _ok(client.get(f"/api/v1/entities/{deal}"))["properties"]["amount"] == 120.5
+    rels = {(r["type"], r["src"], r["dst"]) for r in _ok(client.get(f"/api/v1/entities/{deal}/relationships"))}
     party = {p["id"]: p for p in people}
     assert (str(RelType.PARTY_TO), party[signed["a"]]["node"], deal) in rels
     assert (str(RelType.PARTY_TO), party[signed["b"]]["node"], deal) in rels
     assert (str(RelType.FULFILS), deal, need) in rels
-    assert service.store.get_node(need).props["status"] == "signed"
+    assert _ok(client.get(f"/api/v1/entities/{need}"))["properties"]["status"] == "signed"
     assert deal in service.projection.index  # the next recommendation sees it
     followup = _ok(client.get(f"{FAIR}/followup"))
     assert [(f["a"], f["outcome"]) for f in followup] == [(other["a"], "intention")]

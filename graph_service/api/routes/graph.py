@@ -62,10 +62,10 @@ def paths(
     max_hops: Annotated[int, Query(ge=1, le=10)] = 6,
 ) -> ConnectionOut:
     c = connect(service.projection, a, b, tuple(types) if types else CONNECTION_TYPES, max_hops)
-    names = service.store.get_nodes(list({*c.shortest, *c.strongest}))
+    ref = EntityRef.namer(service.projection)
 
     def refs(ids: list[str]) -> list[EntityRef]:
-        return [EntityRef.of(names[i]) for i in ids if i in names]
+        return [ref(i) for i in ids]
 
     def rels(steps: list[Step]) -> list[Relationship]:
         return [Relationship(type=st.type, src=st.src, dst=st.dst, weight=st.weight) for st in steps]
@@ -86,6 +86,6 @@ def community(
 ) -> CommunityOut:
     chosen = tuple(types) if types else (RelType.CO_AUTHOR,)
     c = community_of(service.projection, node_id, chosen, radius, max_nodes)
-    names = service.store.get_nodes(c.members)
-    return CommunityOut(members=[EntityRef.of(names[i]) for i in c.members if i in names],
+    ref = EntityRef.namer(service.projection)
+    return CommunityOut(members=[ref(i) for i in c.members],
                         neighbourhood=c.neighbourhood, communities=c.communities)

@@ -25,7 +25,6 @@ from graph_service.api.schemas import (
 from graph_service.recommend.needs import needs_for
 from graph_service.recommend.partner_service import Filters, Path_
 from graph_service.recommend.teams import teams_for
-from graph_service.service import GraphService
 
 router = APIRouter(prefix="/api/v1/recommendations", tags=["recommendations"])
 
@@ -35,15 +34,10 @@ router = APIRouter(prefix="/api/v1/recommendations", tags=["recommendations"])
 def collaborators(researcher_id: str, service: ServiceDep,
                   top_k: Annotated[int, Query(ge=1, le=100)] = 10) -> list[CollaboratorOut]:
     found = service.collaborators(researcher_id, top_k)
-    ids = {i for s in found for i in (s.id, *s.common_coauthors, *s.shared_fields)}
-    nodes = service.store.get_nodes(list(ids))
-
-    def ref(i: str) -> EntityRef:
-        return EntityRef.of(nodes[i])
-
+    ref = EntityRef.namer(service.projection)
     return [CollaboratorOut(researcher=ref(s.id), score=s.score, common_coauthors=[ref(i) for i in s.common_coauthors],
                             shared_fields=[ref(i) for i in s.shared_fields], same_institution=s.same_institution)
-            for s in found if s.id in nodes]
+            for s in found]
 
 
 @router.get("/partners", response_model=PartnersOut,
@@ -63,13 +57,7 @@ async def partners(service: ServiceDep, enterprise: str | None = None, need: str
     result, exposure = service.partners(enterprise, need, top_k, filters, text)
     p = service.projection
     q = result.query
-    ids = {p.ids[q.enterprise], *(p.ids[f] for f in q.fields.tolist())}
-    ids |= {i for s in result.suggestions for path in s.paths for i in path.nodes}
-    ids |= {i for inst in result.institutions for i in (inst.id, *inst.researchers)}
-    if q.need >= 0:
-        ids.add(p.ids[q.need])
-    ref = _refs(service, ids)
-
+    ref = EntityRef.namer(service.projection)
     return PartnersOut(
         enterprise=ref(p.ids[q.enterprise]), need=ref(p.ids[q.need]) if q.need >= 0 else None,
         fields=[ref(p.ids[f]) for f in q.fields.tolist()], considered=result.considered,
@@ -86,8 +74,7 @@ async def partners(service: ServiceDep, enterprise: str | None = None, need: str
 def needs(researcher_id: str, service: ServiceDep, top_k: Annotated[int, Query(ge=1, le=100)] = 10,
           challenges_only: bool = False) -> list[NeedOut]:
     found = needs_for(service.partner_recommender(), researcher_id, top_k, challenges_only)
-    ids = {i for s in found for i in (s.id, s.enterprise, *(n for path in s.paths for n in path.nodes))}
-    ref = _refs(service, ids)
+    ref = EntityRef.namer(service.projection)
     return [NeedOut(need=ref(s.id), kind=s.kind, enterprise=ref(s.enterprise), score=s.score,
                     paths=_paths(s.paths, ref), matched_words=s.matched_words) for s in found]
 
@@ -97,8 +84,7 @@ def needs(researcher_id: str, service: ServiceDep, top_k: Annotated[int, Query(g
 def teams(need_id: str, service: ServiceDep, count: Annotated[int, Query(ge=1, le=10)] = 3,
           min_size: Annotated[int, Query(ge=1, le=6)] = 2, max_size: Annotated[int, Query(ge=1, le=6)] = 4) -> TeamsOut:
     answer = teams_for(service.partner_recommender(), need_id, count, min_size, max_size)
-    ids = {need_id, *answer.fields, *answer.single_cover, *(m.id for t in answer.teams for m in t.members)}
-    ref = _refs(service, ids)
+    ref = EntityRef.namer(service.projection)
     return TeamsOut(need=ref(need_id), fields=[ref(f) for f in answer.fields],
                     single_cover=[ref(i) for i in answer.single_cover],
                     teams=[TeamOut(members=[TeamMemberOut(researcher=ref(m.id), score=m.score,
@@ -106,22 +92,6 @@ def teams(need_id: str, service: ServiceDep, count: Annotated[int, Query(ge=1, l
                                    covered=[ref(f) for f in t.covered], uncovered=[ref(f) for f in t.uncovered],
                                    ties=[TieOut(a=x.a, b=x.b, kind=x.kind) for x in t.ties],
                                    objective=t.objective, optimal=t.optimal) for t in answer.teams])
-
-
-def _refs(service: GraphService, ids: set[str]) -> Callable[[str], EntityRef]:
-    """One store read (labels and names only) for every entity a response names, and one EntityRef
-    each: a city or a field recurs in many paths, and building the objects was a sixth of a request."""
-    names = service.store.names_of(list(ids))
-    p = service.projection
-    refs = {i: EntityRef(id=i, label=label, name=name) for i, (label, name) in names.items()}
-
-    def ref(i: str) -> EntityRef:
-        found = refs.get(i)
-        if found is None:  # gone from the store since the projection was built
-            found = refs[i] = EntityRef(id=i, label=p.label_of(p.idx(i)), name="")
-        return found
-
-    return ref
 
 
 def _paths(paths: list[Path_], ref: Callable[[str], EntityRef]) -> list[ExplanationPath]:
