@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from graph_service.errors import Conflict, InvalidInput
+from graph_service.errors import Conflict, InvalidInput, StoreUnavailable
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import GraphStore, GraphWriter
+from graph_service.stores.neo4j_local import free_port
+from graph_service.stores.neo4j_store import Neo4jStore
 
 
 def _seed(store: GraphStore) -> None:
@@ -140,3 +142,14 @@ def test_scans_cover_every_node_and_relationship(store: GraphStore) -> None:
 
 def test_ping(store: GraphStore) -> None:
     assert store.ping() is True
+
+
+@pytest.mark.neo4j
+def test_neo4j_driver_errors_become_ours(neo4j_server: tuple[str, str, str]) -> None:
+    """A wrong password or a server that is down: one clear error (the API answers 503, the CLI exits 3)."""
+    uri, user, _ = neo4j_server
+    with pytest.raises(StoreUnavailable, match="refused the user name or password"):
+        Neo4jStore(uri, user, "wrong-password").counts()
+    with pytest.raises(StoreUnavailable, match="unreachable"):
+        Neo4jStore(f"bolt://127.0.0.1:{free_port()}", user, "x").get_node("R1")
+    assert Neo4jStore(f"bolt://127.0.0.1:{free_port()}", user, "x").ping() is False
