@@ -60,6 +60,10 @@ def test_an_id_keeps_its_label(store: GraphStore) -> None:
     with pytest.raises(Conflict, match="R1"):
         store.write(lambda w: w.upsert_nodes(Label.ENTERPRISE, [("R1", "x", {})]))
     assert store.get_node("R1").label == "Researcher"
+    with pytest.raises(TypeError):  # labels and types come from the whitelist's enums only
+        store.write(lambda w: w.upsert_nodes("Planet", [("P1", "x", {})]))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        store.write(lambda w: w.upsert_rels("KNOWS", [("R1", "R2", {})]))  # type: ignore[arg-type]
 
 
 def test_relationships_need_existing_endpoints_of_allowed_labels(store: GraphStore) -> None:

@@ -142,7 +142,10 @@ def at_row(err: Exception, row: int) -> Exception:
 
 
 def check_node_rows(label: Label, rows: Sequence[NodeRow], labels: Mapping[str, str]) -> None:
-    """Every backend's rule: an id keeps its label. `labels` holds the labels of existing ids."""
+    """Every backend's rules: the label is one of the whitelist's; an id keeps its label. `labels` holds the
+    labels of existing ids."""
+    if not isinstance(label, Label):
+        raise TypeError(f"a Label is needed, not {label!r}")  # a caller's bug, never input
     for n, (node_id, _, _) in enumerate(rows):
         existing = labels.get(node_id, label)
         if existing != label:
@@ -150,7 +153,9 @@ def check_node_rows(label: Label, rows: Sequence[NodeRow], labels: Mapping[str, 
 
 
 def check_rel_rows(rel_type: RelType, rows: Sequence[RelRow], labels: Mapping[str, str]) -> None:
-    """Every backend's rule: both endpoints exist and have labels the type allows."""
+    """Every backend's rules: the type is one of the whitelist's; both endpoints exist and have labels it allows."""
+    if not isinstance(rel_type, RelType):
+        raise TypeError(f"a RelType is needed, not {rel_type!r}")
     sources, targets = ENDPOINTS[rel_type]
     for n, (src, dst, _) in enumerate(rows):
         s, d = labels.get(src), labels.get(dst)
