@@ -94,8 +94,8 @@ def main() -> None:
         generate(args.tier, data)
     if not args.skip_load:
         shutil.rmtree(neo4j_dir, ignore_errors=True)
-        for f in sqlite_path.parent.glob(sqlite_path.name + "*"):
-            f.unlink()
+        for suffix in ("", "-wal", "-shm"):  # the models beside it stay: the same files give the same data
+            Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
     server = neo4j_local.start(neo4j_dir, heap=args.heap, password="bench-neo4j")
     sqlite_env = {"TECHMATCH_STORE": "sqlite", "TECHMATCH_SQLITE_PATH": str(sqlite_path)}
     neo4j_env = {"TECHMATCH_STORE": "neo4j", "TECHMATCH_NEO4J_URI": server.uri,

@@ -2,11 +2,12 @@
 // Lookups by id carry USING INDEX SEEK: right after a database is emptied and loaded again, the planner's
 // statistics are stale and, without the hint, it was seen scanning the whole id index instead of seeking.
 
+// Each row is [id, name, props].
 // name: upsert_nodes
 UNWIND $rows AS row
-MERGE (n:Entity {id: row.id})
+MERGE (n:Entity {id: row[0]})
 ON CREATE SET n:__LABEL__
-SET n = row.props, n.id = row.id, n.name = row.name;
+SET n = row[2], n.id = row[0], n.name = row[1];
 
 // name: labels_of
 MATCH (n:Entity)

@@ -2,14 +2,25 @@
 // Lookups by id carry USING INDEX SEEK: with stale statistics (a database emptied and loaded again) the
 // planner was seen scanning the whole id index instead of seeking.
 
+// Each row is [src id, dst id, props].
 // name: upsert_rels
 UNWIND $rows AS row
-MATCH (a:Entity {id: row.src})
+MATCH (a:Entity {id: row[0]})
 USING INDEX SEEK a:Entity(id)
-MATCH (b:Entity {id: row.dst})
+MATCH (b:Entity {id: row[1]})
 USING INDEX SEEK b:Entity(id)
 MERGE (a)-[r:__TYPE__]->(b)
-SET r = row.props;
+SET r = row[2];
+
+// Only for pairs of the type that do not exist yet: a bulk load into an empty database (see neo4j_store).
+// name: create_rels
+UNWIND $rows AS row
+MATCH (a:Entity {id: row[0]})
+USING INDEX SEEK a:Entity(id)
+MATCH (b:Entity {id: row[1]})
+USING INDEX SEEK b:Entity(id)
+CREATE (a)-[r:__TYPE__]->(b)
+SET r = row[2];
 
 // name: delete_rel
 MATCH (a:Entity {id: $src})-[r:__TYPE__]->(b:Entity {id: $dst})

@@ -81,8 +81,9 @@ _SCANS = {"AllNodesScan", "NodeByLabelScan", "UndirectedAllRelationshipsScan", "
 _PLANS: dict[str, tuple[dict, set[str]]] = {
     "labels_of": ({"ids": ["R1"]}, {"NodeUniqueIndexSeek"}),
     "get_nodes": ({"ids": ["R1"]}, {"NodeUniqueIndexSeek"}),
-    "upsert_nodes": ({"rows": [{"id": "R1", "name": "x", "props": {}}]}, set()),
-    "upsert_rels": ({"rows": [{"src": "R1", "dst": "R2", "props": {}}]}, {"NodeUniqueIndexSeek"}),
+    "upsert_nodes": ({"rows": [["R1", "x", {}]]}, set()),
+    "upsert_rels": ({"rows": [["R1", "R2", {}]]}, {"NodeUniqueIndexSeek"}),
+    "create_rels": ({"rows": [["R1", "R2", {}]]}, {"NodeUniqueIndexSeek"}),
     "delete_node": ({"id": "R1"}, {"NodeUniqueIndexSeek"}),
     "delete_rel": ({"src": "R1", "dst": "R2"}, {"NodeUniqueIndexSeek"}),
     "relationships": ({"id": "R1", "types": ["CO_AUTHOR"], "outgoing": True, "incoming": True, "limit": 10},

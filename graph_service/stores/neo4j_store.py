@@ -41,6 +41,8 @@ from graph_service.stores.cypher import statement
 
 _ALL_TYPES = [t.value for t in RelType]
 _UNWIND_BATCH = 10000
+_BULK_ROWS = 100_000  # a load this big into an empty database creates its relationships (see _Writer)
+_CREATED_MAX = 10_000_000  # pairs remembered at most (about 1.5 GB); past it, MERGE
 _SCAN_FETCH = 4  # records per round trip; each holds thousands of rows
 
 
@@ -65,14 +67,23 @@ def _node(record: neo4j.Record) -> StoredNode:
 
 class _Writer(GraphWriter):
     """Writes of one managed transaction. Remembers the label of every node it wrote or looked up, so a
-    bulk load checks relationship endpoints from memory instead of querying per batch."""
+    bulk load checks relationship endpoints from memory instead of querying per batch.
+
+    A bulk load into an empty database CREATEs its relationships instead of MERGEing them (a third less
+    server time), remembering each (type, src, dst) it created: a pair seen again is MERGEd, so the
+    result is the same. Later loads MERGE everything."""
 
     def __init__(self, tx: neo4j.ManagedTransaction) -> None:
         self._tx = tx
         self._labels: dict[str, str] = {}
+        self._created: set[tuple[str, str, str]] | None = None  # None: MERGE every relationship
 
     def _run(self, query: str, **params: object) -> list[neo4j.Record]:
         return list(self._tx.run(query, params))
+
+    def expect_rows(self, rows: int) -> None:
+        if rows >= _BULK_ROWS and not any(r["n"] for r in self._run(statement("count_nodes"))):
+            self._created = set()
 
     def labels_of(self, ids: Sequence[str]) -> dict[str, str]:
         missing = list({i for i in ids if i not in self._labels})
@@ -83,23 +94,37 @@ class _Writer(GraphWriter):
 
     def upsert_nodes(self, label: Label, rows: Sequence[NodeRow]) -> None:
         check_node_rows(label, rows, self.labels_of([r[0] for r in rows]))
-        for i in range(0, len(rows), _UNWIND_BATCH):
-            batch = [{"id": node_id, "name": name, "props": props}
-                     for node_id, name, props in rows[i:i + _UNWIND_BATCH]]
-            self._run(statement("upsert_nodes", label=label), rows=batch)
+        # rows travel as [id, name, props] lists: no map keys to pack and unpack for each of a million rows
+        self._batches(statement("upsert_nodes", label=label), rows=rows)
         self._labels.update((r[0], str(label)) for r in rows)
 
     def upsert_rels(self, rel_type: RelType, rows: Sequence[RelRow]) -> None:
         check_rel_rows(rel_type, rows, self.labels_of([i for r in rows for i in (r[0], r[1])]))
+        created = self._created
+        if created is None or len(created) + len(rows) > _CREATED_MAX:
+            self._created = None  # past the bound, MERGE: it sees what this transaction created
+            self._batches(statement("upsert_rels", rel_type=rel_type), rows=rows)
+            return
+        new, again = [], []
+        for row in rows:
+            key = (rel_type, row[0], row[1])
+            (again if key in created else new).append(row)
+            created.add(key)
+        self._batches(statement("create_rels", rel_type=rel_type), rows=new)
+        self._batches(statement("upsert_rels", rel_type=rel_type), rows=again)  # after the CREATEs: last row wins
+
+    def _batches(self, query: str, rows: Sequence[tuple]) -> None:
         for i in range(0, len(rows), _UNWIND_BATCH):
-            batch = [{"src": s, "dst": d, "props": p} for s, d, p in rows[i:i + _UNWIND_BATCH]]
-            self._run(statement("upsert_rels", rel_type=rel_type), rows=batch)
+            self._run(query, rows=[list(r) for r in rows[i:i + _UNWIND_BATCH]])
 
     def delete_node(self, node_id: str) -> bool:
         self._labels.pop(node_id, None)
+        self._created = None  # its relationships are gone, and with them what was known of the pairs
         return self._run(statement("delete_node"), id=node_id)[0]["deleted"] > 0
 
     def delete_rel(self, rel_type: RelType, src: str, dst: str) -> bool:
+        if self._created is not None:
+            self._created.discard((rel_type, src, dst))
         return self._run(statement("delete_rel", rel_type=rel_type), src=src, dst=dst)[0]["deleted"] > 0
 
 
