@@ -133,9 +133,11 @@ def main() -> None:
 
 def _latency(sqlite_env: dict[str, str], neo4j_env: dict[str, str], models: Path, queries: list[dict]) -> None:
     print(f"3. partners, top 20 with paths, {len(queries)} queries to each server in turn")
-    servers = {name: (port, _serve({**env, "TECHMATCH_MODEL_DIR": str(models)}, port))
-               for name, env, port in (("SQLite", sqlite_env, 8771), ("Neo4j", neo4j_env, 8772))}
+    servers: dict[str, tuple[int, subprocess.Popen]] = {}
     try:
+        for name, env in (("SQLite", sqlite_env), ("Neo4j", neo4j_env)):
+            port = neo4j_local.free_port()
+            servers[name] = port, _serve({**env, "TECHMATCH_MODEL_DIR": str(models)}, port)
         clients = {name: httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
                    for name, (port, _) in servers.items()}
         times: dict[str, list[float]] = {name: [] for name in servers}
@@ -153,8 +155,8 @@ def _latency(sqlite_env: dict[str, str], neo4j_env: dict[str, str], models: Path
         print(f"p99 Neo4j / SQLite: {ratio:.2f} (target <= {TARGETS['p99_ratio']})")
     finally:
         for _, server in servers.values():
-            server.terminate()
-            server.wait(30)
+            server.kill()
+            server.wait()
 
 
 if __name__ == "__main__":

@@ -35,6 +35,12 @@ WITH n, n.id AS id
 DETACH DELETE n
 RETURN count(id) AS deleted;
 
+// Its uniqueness lock is held until the transaction ends: bulk loads into an empty database wait for each
+// other. $id is no entity's id (ids match models.EntityId), and the node is gone before the commit.
+// name: bulk_load_lock
+MERGE (s:Entity {id: $id})
+DELETE s;
+
 // Read from the count store, one branch per label of graph_service.schema.Label. The count is taken alone:
 // with a grouping key beside it the planner scans instead.
 // name: count_nodes
@@ -49,7 +55,8 @@ CALL () { MATCH (n:Researcher) WITH count(n) AS n RETURN 'Researcher' AS label, 
   UNION ALL MATCH (n:Deal) WITH count(n) AS n RETURN 'Deal' AS label, n }
 RETURN label, n;
 
-// Columns of $chunk nodes per record: a record costs the driver far more than a list element.
+// Columns of $chunk nodes per record: a record costs the driver far more than a list element. The label's
+// node references are collected first (on the server: about 100 bytes a node), then streamed in chunks.
 // name: scan_nodes
 MATCH (n:__LABEL__)
 WITH collect(n) AS nodes

@@ -22,6 +22,13 @@ USING INDEX SEEK b:Entity(id)
 CREATE (a)-[r:__TYPE__]->(b)
 SET r = row[2];
 
+// Pairs joined twice by the type: a bulk load's check before it commits (a scan, once per load).
+// name: twice_related
+MATCH (a)-[r:__TYPE__]->(b)
+WITH a, b, count(r) AS n
+WHERE n > 1
+RETURN count(*) AS pairs;
+
 // name: delete_rel
 MATCH (a:Entity {id: $src})-[r:__TYPE__]->(b:Entity {id: $dst})
 USING INDEX SEEK a:Entity(id)
@@ -63,8 +70,8 @@ CALL () { MATCH ()-[r:AFFILIATED_WITH]->() WITH count(r) AS n RETURN 'AFFILIATED
   UNION ALL MATCH ()-[r:CO_AUTHOR]->() WITH count(r) AS n RETURN 'CO_AUTHOR' AS type, n }
 RETURN type, n;
 
-// The relationships of one type leaving nodes of one label, as columns, $chunk source nodes per record
-// (streamed: each chunk is collected on its own).
+// The relationships of one type leaving nodes of one label, as columns, $chunk source nodes per record:
+// the label's node references are collected on the server, then each chunk's relationships on their own.
 // name: scan_rels
 MATCH (a:__LABEL__)
 WITH collect(a) AS nodes

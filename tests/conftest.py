@@ -163,6 +163,8 @@ def dump(store: GraphStore) -> tuple[dict, dict]:
 
     ids = [row[1] for label in Label for batch in store.scan_nodes(label, ()) for row in batch]
     nodes = {i: (n.label, n.props) for i, n in store.get_nodes(ids).items()}
-    rels = {(r.type, r.src, r.dst): r.props for node_id in sorted(nodes)
-            for r in store.relationships(node_id, direction="out", limit=1_000_000)}
+    found = [((r.type, r.src, r.dst), r.props) for node_id in sorted(nodes)
+             for r in store.relationships(node_id, direction="out", limit=1_000_000)]
+    rels = dict(found)
+    assert len(rels) == len(found), "a pair is joined twice by the same type"
     return nodes, rels

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,6 +125,7 @@ def test_a_bulk_load_into_an_empty_store_gives_what_merging_row_by_row_gives(
     result must still be what the small, row-by-row path gives, a repeated row included."""
     monkeypatch.setattr(neo4j_store, "_BULK_ROWS", 1)
     monkeypatch.setattr(sqlite_store, "_BULK_ROWS", 1)
+    monkeypatch.setattr(loaders.importer, "BATCH", 50)  # the repeat comes batches after the first row
     src, dst = (tiny_copy / "co_author.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[:2]
     _append(tiny_copy / "co_author.csv", f"{src},{dst},9.0,2001,2002")  # the same pair again: the last row wins
     load_directory(empty_store, tiny_copy, progress=False)
@@ -134,3 +136,25 @@ def test_a_bulk_load_into_an_empty_store_gives_what_merging_row_by_row_gives(
     del want_rels[key]
     assert (nodes, rels) == (want_nodes, want_rels)
     assert empty_store.counts() == tiny_store.counts()  # no relationship twice
+
+
+def test_two_bulk_loads_at_once_into_an_empty_store_keep_one_of_each(
+        empty_store: GraphStore, tiny_dir: Path, tiny_store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(neo4j_store, "_BULK_ROWS", 1)
+    monkeypatch.setattr(sqlite_store, "_BULK_ROWS", 1)
+    errors: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            load_directory(empty_store, tiny_dir, progress=False)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=load) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert empty_store.counts() == tiny_store.counts()
+    assert dump(empty_store) == dump(tiny_store)

@@ -68,6 +68,7 @@ def _answers(store: GraphStore, models: Path) -> Iterator[tuple[str, dict, int, 
 def test_the_projection_is_the_embedded_stores(tiny_backend: GraphStore, tiny_store: SqliteStore) -> None:
     got, want = build_projection(tiny_backend), build_projection(tiny_store)
     assert got.ids == want.ids
+    assert [got.names[i] for i in range(len(got.ids))] == [want.names[i] for i in range(len(want.ids))]
     assert np.array_equal(got.labels, want.labels)
     assert got.vocab == want.vocab
     assert got.attrs.keys() == want.attrs.keys()

@@ -152,8 +152,10 @@ def test_ping(store: GraphStore) -> None:
 def test_neo4j_driver_errors_become_ours(neo4j_server: tuple[str, str, str]) -> None:
     """A wrong password or a server that is down: one clear error (the API answers 503, the CLI exits 3)."""
     uri, user, _ = neo4j_server
-    with pytest.raises(StoreUnavailable, match="refused the user name or password"):
-        Neo4jStore(uri, user, "wrong-password").counts()
-    with pytest.raises(StoreUnavailable, match="unreachable"):
-        Neo4jStore(f"bolt://127.0.0.1:{free_port()}", user, "x").get_node("R1")
-    assert Neo4jStore(f"bolt://127.0.0.1:{free_port()}", user, "x").ping() is False
+    with Neo4jStore(uri, user, "wrong-password") as wrong, pytest.raises(StoreUnavailable,
+                                                                         match="refused the user name or password"):
+        wrong.counts()
+    with Neo4jStore(f"bolt://127.0.0.1:{free_port()}", user, "x") as down:
+        with pytest.raises(StoreUnavailable, match="unreachable"):
+            down.get_node("R1")
+        assert down.ping() is False

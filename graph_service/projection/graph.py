@@ -288,8 +288,9 @@ class Projection:
 
 
 def _csr(src: np.ndarray, dst: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
-    """CSR straight from edge arrays. Stores scan relationships in source order, so usually no sort
-    and no COO copy is needed (that copy was the build's memory peak at 20 M relationships)."""
+    """CSR straight from edge arrays. SQLite scans relationships in source order, so usually no sort and
+    no COO copy is needed (that copy was the build's memory peak at 20 M relationships); Neo4j's come
+    by source label and chunk, and are sorted here."""
     if len(src) > 1 and not bool(np.all(src[1:] >= src[:-1])):
         order = np.argsort(src, kind="stable")
         src, dst, w = src[order], dst[order], w[order]

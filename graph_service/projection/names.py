@@ -18,12 +18,6 @@ class Names:
         self._ends = ends if ends is not None else np.zeros(0, dtype=np.int64)  # end offset of name i
         self._written: dict[int, str] = {}
 
-    @classmethod
-    def of(cls, names: Iterable[str]) -> Names:
-        builder = NamesBuilder()
-        builder.extend(names)
-        return builder.build()
-
     def __getitem__(self, i: int) -> str:
         written = self._written.get(i)
         if written is not None:

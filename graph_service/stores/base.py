@@ -70,6 +70,9 @@ class GraphWriter(ABC):
     def expect_rows(self, rows: int) -> None:  # noqa: B027 - optional hint, no-op by default
         """Hint that about `rows` rows will be written in this transaction (bulk load)."""
 
+    def finish(self) -> None:  # noqa: B027 - optional, no-op by default
+        """Called once the work returned, before the commit: a bulk load's last step (index, checks)."""
+
 
 class GraphReader(ABC):
     @abstractmethod

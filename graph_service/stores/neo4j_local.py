@@ -74,7 +74,10 @@ def start(data: Path, *, port: int | None = None, password: str | None = None, h
     data.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     password = password or secrets.token_urlsafe(12)
-    args = [str(SERVE), "--port", str(port), "--data", str(data), "--password", password,
+    secret = data / ".password"  # a file, not an argument: the process list shows arguments to everyone
+    secret.touch(mode=0o600)
+    secret.write_text(password)
+    args = [str(SERVE), "--port", str(port), "--data", str(data), "--password-file", str(secret),
             "--watch-pid", str(os.getpid())]
     if heap:
         args += ["--heap", heap]

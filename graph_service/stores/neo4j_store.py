@@ -1,8 +1,9 @@
 """Production system of record: Neo4j 5 through the official driver (6.x idioms).
 
 Every statement comes from `cypher/*.cypher`, with an explicit database. Point reads and bulk scans are
-auto-commit read queries (scans stream, so a projection of millions of rows is never buffered whole);
-writes run in one managed transaction (`execute_write`), which the driver retries on transient errors.
+auto-commit read queries (scans stream chunks of thousands of rows, so the client never holds a whole
+projection's rows); writes run in one managed transaction (`execute_write`), which the driver retries on
+transient errors.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from graph_service.stores.cypher import statement
 _ALL_TYPES = [t.value for t in RelType]
 _UNWIND_BATCH = 10000
 _BULK_ROWS = 100_000  # a load this big into an empty database creates its relationships (see _Writer)
-_CREATED_MAX = 10_000_000  # pairs remembered at most (about 1.5 GB); past it, MERGE
+_BULK_LOCK = "#bulk-load"  # an id no entity can have (models.EntityId): its uniqueness lock serialises bulk loads
 _SCAN_FETCH = 4  # records per round trip; each holds thousands of rows
 
 
@@ -57,6 +58,10 @@ def _our_errors() -> Iterator[None]:
         raise StoreUnavailable(f"Neo4j refused the user name or password: {e.message}") from e
     except (ServiceUnavailable, SessionExpired) as e:
         raise StoreUnavailable(f"Neo4j is unreachable: {e}") from e
+    except Neo4jError as e:  # out of memory for a transaction, a timeout, a deadlock retried in vain
+        raise StoreUnavailable(f"Neo4j could not complete it: {e.message}") from e
+    except DriverError as e:
+        raise StoreUnavailable(f"the Neo4j driver failed: {e}") from e
 
 
 def _node(record: neo4j.Record) -> StoredNode:
@@ -71,7 +76,9 @@ class _Writer(GraphWriter):
 
     A bulk load into an empty database CREATEs its relationships instead of MERGEing them (a third less
     server time), remembering each (type, src, dst) it created: a pair seen again is MERGEd, so the
-    result is the same. Later loads MERGE everything."""
+    result is the same. Later loads MERGE everything. Two bulk loads wait for each other (a lock taken
+    first), and before the commit a check for any pair held twice (a small write that committed during
+    the load) refuses the load rather than keep a duplicate."""
 
     def __init__(self, tx: neo4j.ManagedTransaction) -> None:
         self._tx = tx
@@ -82,8 +89,19 @@ class _Writer(GraphWriter):
         return list(self._tx.run(query, params))
 
     def expect_rows(self, rows: int) -> None:
-        if rows >= _BULK_ROWS and not any(r["n"] for r in self._run(statement("count_nodes"))):
+        if rows < _BULK_ROWS:
+            return
+        self._run(statement("bulk_load_lock"), id=_BULK_LOCK)  # held until this transaction ends
+        if not any(r["n"] for r in self._run(statement("count_nodes"))):
             self._created = set()
+
+    def finish(self) -> None:
+        if self._created is None:
+            return
+        for rel_type in sorted({key[0] for key in self._created}):
+            if self._run(statement("twice_related", rel_type=rel_type))[0]["pairs"]:
+                raise Conflict(f"another write added {rel_type} relationships while this load ran into an "
+                               "empty database; nothing was loaded: run the load again")
 
     def labels_of(self, ids: Sequence[str]) -> dict[str, str]:
         missing = list({i for i in ids if i not in self._labels})
@@ -101,8 +119,7 @@ class _Writer(GraphWriter):
     def upsert_rels(self, rel_type: RelType, rows: Sequence[RelRow]) -> None:
         check_rel_rows(rel_type, rows, self.labels_of([i for r in rows for i in (r[0], r[1])]))
         created = self._created
-        if created is None or len(created) + len(rows) > _CREATED_MAX:
-            self._created = None  # past the bound, MERGE: it sees what this transaction created
+        if created is None:
             self._batches(statement("upsert_rels", rel_type=rel_type), rows=rows)
             return
         new, again = [], []
@@ -119,7 +136,8 @@ class _Writer(GraphWriter):
 
     def delete_node(self, node_id: str) -> bool:
         self._labels.pop(node_id, None)
-        self._created = None  # its relationships are gone, and with them what was known of the pairs
+        if self._created is not None:  # its pairs are gone: forget them, a later row creates them again
+            self._created = {key for key in self._created if node_id not in key[1:]}
         return self._run(statement("delete_node"), id=node_id)[0]["deleted"] > 0
 
     def delete_rel(self, rel_type: RelType, src: str, dst: str) -> bool:
@@ -138,10 +156,16 @@ class Neo4jStore(GraphStore):
         self._database = database
 
     def _read(self, query: str, **params: object) -> list[neo4j.Record]:
+        with _our_errors():
+            try:
+                return self._auto_commit(query, params)
+            except (ServiceUnavailable, SessionExpired):  # once more: a pooled connection a restart left stale
+                return self._auto_commit(query, params)
+
+    def _auto_commit(self, query: str, params: dict) -> list[neo4j.Record]:
         # An auto-commit read: one round trip, where execute_query's managed transaction needs a second
-        # one for COMMIT (median 1.1 against 2.9 ms on our machines); a point read has nothing to retry.
-        with _our_errors(), self._driver.session(database=self._database,
-                                                 default_access_mode=neo4j.READ_ACCESS) as session:
+        # one for COMMIT (median 1.1 against 2.9 ms on our machines); the driver does not retry it.
+        with self._driver.session(database=self._database, default_access_mode=neo4j.READ_ACCESS) as session:
             return list(session.run(query, params))
 
     def ensure_schema(self) -> None:
@@ -160,8 +184,14 @@ class Neo4jStore(GraphStore):
         self._driver.close()
 
     def write(self, work: Callable[[GraphWriter], T]) -> T:
+        def attempt(tx: neo4j.ManagedTransaction) -> T:  # the driver may call it again: all state is inside
+            writer = _Writer(tx)
+            result = work(writer)
+            writer.finish()
+            return result
+
         with _our_errors(), self._driver.session(database=self._database) as session:
-            return session.execute_write(lambda tx: work(_Writer(tx)))
+            return session.execute_write(attempt)
 
     def get_nodes(self, ids: Sequence[str]) -> dict[str, StoredNode]:
         return {r["id"]: _node(r) for r in self._read(statement("get_nodes"), ids=list(set(ids)))}

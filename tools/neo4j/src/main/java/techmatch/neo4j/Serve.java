@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
@@ -22,7 +23,8 @@ import org.neo4j.io.ByteUnit;
 /**
  * Starts the published Neo4j 5 community DBMS with Bolt on 127.0.0.1 and authentication on; nothing else.
  *
- * <pre>serve --port PORT --data DIR --password PW [--pagecache SIZE] [--watch-pid PID] [--conf NAME=VALUE]...</pre>
+ * <pre>serve --port PORT --data DIR (--password PW | --password-file FILE) [--pagecache SIZE] [--watch-pid PID]
+ *       [--conf NAME=VALUE]...</pre>
  *
  * Prints one line "ready bolt://127.0.0.1:PORT" once Bolt accepts connections, keeps its data in DIR across
  * restarts, and shuts the DBMS down cleanly on SIGTERM or SIGINT (JVM shutdown hook), or when process PID
@@ -30,8 +32,8 @@ import org.neo4j.io.ByteUnit;
  */
 public final class Serve {
     private static final String USAGE =
-            "usage: serve --port PORT --data DIR --password PW [--pagecache SIZE] [--heap SIZE] [--watch-pid PID]"
-            + " [--conf NAME=VALUE]...";
+            "usage: serve --port PORT --data DIR (--password PW | --password-file FILE) [--pagecache SIZE]"
+            + " [--heap SIZE] [--watch-pid PID] [--conf NAME=VALUE]...";
 
     private Serve() {}
 
@@ -40,7 +42,8 @@ public final class Serve {
         Map<String, String> args = parse(argv, extraConf);
         int port = Integer.parseInt(args.get("--port"));
         Path data = Path.of(args.get("--data")).toAbsolutePath();
-        String password = args.get("--password");
+        String password = args.containsKey("--password-file")
+                ? Files.readString(Path.of(args.get("--password-file"))).strip() : args.get("--password");
         Files.createDirectories(data);
 
         DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(data)
@@ -63,20 +66,27 @@ public final class Serve {
         if (args.containsKey("--pagecache")) {
             builder.setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.parse(args.get("--pagecache")));
         }
+        // The hook comes first, so that a signal during start-up still finds it (a DBMS not yet built is left
+        // to Neo4j's recovery at the next start).
+        AtomicReference<DatabaseManagementService> started = new AtomicReference<>();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            DatabaseManagementService running = started.get();
+            if (running != null) {
+                running.shutdown();
+                System.out.println("stopped");
+            }
+            stopped.countDown();
+        }, "techmatch-neo4j-shutdown"));
         DatabaseManagementService dbms;
         try {
             dbms = builder.build();
+            started.set(dbms);
         } catch (RuntimeException e) {
             System.err.println("serve: Neo4j did not start: " + rootMessage(e) + " (details in " + data + "/logs/debug.log)");
             System.exit(1);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            dbms.shutdown();
-            System.out.println("stopped");
-            stopped.countDown();
-        }, "techmatch-neo4j-shutdown"));
 
         try {
             setPassword(dbms, password);
@@ -126,10 +136,13 @@ public final class Serve {
                 args.put(argv[i], argv[i + 1]);
             }
         }
-        for (String required : new String[] {"--port", "--data", "--password"}) {
+        for (String required : new String[] {"--port", "--data"}) {
             if (!args.containsKey(required)) {
                 fail("missing " + required);
             }
+        }
+        if (!args.containsKey("--password") && !args.containsKey("--password-file")) {
+            fail("missing --password (or --password-file, which keeps it out of the process list)");
         }
         return args;
     }
