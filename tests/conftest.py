@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_service.settings import Settings
+from graph_service.settings import Settings, get_settings
 from graph_service.stores import neo4j_local, open_store
 from graph_service.stores.base import GraphStore
 from graph_service.stores.sqlite_store import SqliteStore
@@ -62,6 +62,13 @@ def _docker_engine() -> bool:
         return False
 
 
+def skip_without_neo4j(reason: str) -> None:
+    """Skip a Neo4j test with the reason; fail it where every Neo4j test must run (TECHMATCH_REQUIRE_NEO4J, CI)."""
+    if os.environ.get("TECHMATCH_REQUIRE_NEO4J"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     """(uri, user, password) of a real Neo4j 5 server: NEO4J_URI if set; else testcontainers when a Docker
@@ -79,10 +86,7 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
         return
     reason = neo4j_local.unavailable()
     if reason:
-        message = f"Neo4j tests need NEO4J_URI, a Docker engine or the local launcher: {reason}"
-        if os.environ.get("TECHMATCH_REQUIRE_NEO4J"):
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_without_neo4j(f"Neo4j tests need NEO4J_URI, a Docker engine or the local launcher: {reason}")
     with neo4j_local.start(tmp_path_factory.mktemp("neo4j"), heap="2g", pagecache="256m") as server:
         yield server.uri, server.user, server.password
 
@@ -120,6 +124,12 @@ class Backend:
 
     def open(self) -> GraphStore:
         return open_store(self.settings)
+
+    def use(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Name this store to code that reads the settings (the CLI), as a user's variables would."""
+        for name, value in self.env().items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()  # callers clear it again when the test ends
 
     def env(self) -> dict[str, str]:
         s = self.settings

@@ -22,9 +22,7 @@ from tests.conftest import Backend
 @pytest.fixture
 def runner(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     """The command run against each store (empty), as a user's TECHMATCH_* variables would name it."""
-    for name, value in backend.env().items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
+    backend.use(monkeypatch)
     yield CliRunner()
     get_settings.cache_clear()
 

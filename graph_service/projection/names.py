@@ -32,7 +32,7 @@ class Names:
 
 
 class NamesBuilder:
-    """Appends names in node order, a batch at a time, without holding them all as strings."""
+    """Appends names in node order, a batch at a time, to one blob."""
 
     def __init__(self) -> None:
         self._blob = bytearray()

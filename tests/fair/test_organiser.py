@@ -214,9 +214,7 @@ def test_organiser_runs_a_fair_from_the_cli(market_backend: Backend, tmp_path: P
     with market_backend.open() as store:
         nodes = _promoted_nodes(GraphService.open(store))
         deals_before = store.counts().nodes["Deal"]
-    for name, value in market_backend.env().items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
+    market_backend.use(monkeypatch)
     run = CliRunner()
 
     def ok(*args: str) -> str:
