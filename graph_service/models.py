@@ -5,16 +5,31 @@ Names in code are English; values (names, texts, tiers) stay Chinese as users wr
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from graph_service.schema import Label, RelType
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # C0 controls and DEL: invisible, break CSV cells, headers and logs
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # texts keep tabs and line breaks
+
+
+def _no_control(pattern: re.Pattern) -> AfterValidator:
+    def check(value: str) -> str:
+        found = pattern.search(value)
+        if found:
+            raise ValueError(f"contains the control character U+{ord(found.group()):04X} at position {found.start()}")
+        return value
+    return AfterValidator(check)
+
+
 EntityId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+                 _no_control(_CONTROL_IN_TEXT)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _no_control(_CONTROL)]
 Year = Annotated[int, Field(ge=1950, le=2100)]
 
 ENTERPRISE_TIERS = ("科技型中小企业", "高新技术企业", "专精特新", "专精特新小巨人", "领军企业")
@@ -27,8 +42,12 @@ def _plain(values: dict, skip: tuple[str, str]) -> dict:
             if v is not None and v != [] and k not in skip}
 
 
+# Every input model refuses NaN and infinities: one stored Infinity would stop JSON output and the projection.
+STRICT = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
 class Node(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
     id: EntityId
     name: Name
 
@@ -69,9 +88,12 @@ class Circle(Node):
 
 
 class Need(Node):
+    """`name` and `text` are the public summary; budget, contact and detail are private (schema.PRIVATE)."""
     kind: Literal["need", "challenge"]  # challenge = 揭榜挂帅
     text: Text
-    budget: Annotated[float, Field(ge=0)] | None = None  # 万元
+    budget: Annotated[float, Field(ge=0, le=1e9)] | None = None  # 万元
+    contact: Name | None = None
+    detail: Text | None = None
     deadline: date | None = None
     posted: date | None = None
     status: Literal["open", "matching", "signed", "closed"] = "open"
@@ -86,7 +108,7 @@ class Offer(Node):
 class Deal(Node):
     kind: Literal["development", "transfer", "licensing", "consulting", "joint_lab", "framework"]
     date: date
-    amount: Annotated[float, Field(ge=0)] | None = None  # 万元
+    amount: Annotated[float, Field(ge=0, le=1e9)] | None = None  # 万元, private to the parties
     year: Year | None = None
 
     @model_validator(mode="after")
@@ -115,7 +137,7 @@ NODE_MODELS: dict[Label, type[Node]] = {
 class Rel(BaseModel):
     """A relationship row: endpoints by id plus the type's own properties."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
     src: EntityId
     dst: EntityId
 

@@ -74,6 +74,13 @@ PROJECTED_ATTRS: dict[Label, tuple[str, ...]] = {
 }
 NUMERIC_ATTRS: frozenset[str] = frozenset({"year", "level"})
 
+# Properties only the owner's members and staff may read: a need's confidential part (its enterprise's),
+# a deal's amount (its parties'). Everyone else gets the entity without them, on every path.
+PRIVATE: dict[Label, frozenset[str]] = {
+    Label.NEED: frozenset({"budget", "contact", "detail"}),
+    Label.DEAL: frozenset({"amount"}),
+}
+
 
 def check_endpoints(rel_type: RelType, src_label: str, dst_label: str) -> tuple[str, str] | None:
     """(offending field, reason) when (src_label)-[rel_type]->(dst_label) is not allowed, else None."""

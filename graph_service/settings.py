@@ -26,6 +26,15 @@ class Settings(BaseSettings):
     model_dir: Path = Path("data/models")  # written by `techmatch train`, loaded at start
     fairs_dir: Path = Path("data/fairs")  # one directory per fair (see graph_service/fair/workspace.py)
     fairness_strength: float = Field(0.0, ge=0.0, le=10.0)  # 0 = off; damping of often-shown candidates
+    # signs access tokens; required unless `demo` (set by `techmatch demo`, which makes a throw-away one)
+    secret_key: SecretStr | None = None
+    demo: bool = False
+    token_minutes: int = Field(60, ge=1, le=24 * 60)
+    max_body_bytes: int = Field(1 << 20, ge=1024)  # JSON bodies (413 above)
+    max_upload_bytes: int = Field(64 << 20, ge=1024)  # CSV imports, streamed to disk (413 above)
+    # per account (or per address when anonymous), "N/minute" in the `limits` notation
+    rate_expensive: str = "30/minute"  # planning jobs, projection rebuilds
+    rate_recommend: str = "240/minute"  # recommendations
 
     @field_validator("neo4j_uri")
     @classmethod

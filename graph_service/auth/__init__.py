@@ -1,0 +1,1 @@
+"""Accounts, roles, sign-in tokens and the one permission function every route and page asks."""
