@@ -1,11 +1,12 @@
 """`techmatch`: one entry point with subcommands (generate, load, stats, serve, demo, train, evaluate,
-the questions of `cli_queries`: partners, needs, teams, collaborators, path, community; and the
+the questions of `cli_queries`: partners, needs, teams, collaborators, path, community; the
 fair of `cli_fair`: create-fair, promote-fair, import-fair, generate-fair, plan-fair, replan-fair,
-export-agendas, record-outcomes)."""
+export-agendas, record-outcomes; and the accounts of `cli_users`)."""
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ LAZY: dict[str, str] = {
     **dict.fromkeys(("partners", "needs", "teams", "collaborators", "path", "community"), "graph_service.cli_queries"),
     **dict.fromkeys(("create-fair", "promote-fair", "import-fair", "generate-fair", "plan-fair", "replan-fair",
                      "export-agendas", "record-outcomes"), "graph_service.cli_fair"),
+    "users": "graph_service.cli_users",
 }
 
 
@@ -201,6 +203,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 @click.pass_context
 def demo(ctx: click.Context, tier: str | None, host: str | None, port: int | None) -> None:
     """Generate and load a demo market if the store is empty, then serve it."""
+    from graph_service.auth.demo_accounts import ensure_demo_accounts
     from graph_service.recommend.partner_service import PartnerRecommender
     from loaders.generator import generate as run
     from loaders.importer import load_directory
@@ -216,9 +219,15 @@ def demo(ctx: click.Context, tier: str | None, host: str | None, port: int | Non
             click.echo(f"loaded {report.loaded:,} rows in {report.seconds:.1f} s")
         else:
             click.echo("store already holds data; serving it")
+        made = ensure_demo_accounts(store)
     if not PartnerRecommender.saved_in(settings.model_dir):
         click.echo(f"no trained models in {settings.model_dir}: training them")
         ctx.invoke(train)
+    click.echo("demo accounts (sign in at POST /api/v1/auth/token; new passwords at each start):")
+    for username, role, entity, password in made:
+        click.echo(f"  {username:<18} {password:<14} {role}{' of ' + entity if entity else ''}")
+    os.environ["TECHMATCH_DEMO"] = "1"  # no secret needed: tokens signed with a throw-away key end with the demo
+    get_settings.cache_clear()
     ctx.invoke(serve, host=host, port=port, workers=1)
 
 

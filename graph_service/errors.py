@@ -33,3 +33,11 @@ class InvalidInput(TechMatchError):
 
     def __reduce__(self):  # keep file, line and field when sent from a reader process
         return (partial(InvalidInput, file=self.file, line=self.line, field=self.field), (self.reason,))
+
+
+class Unauthenticated(TechMatchError):
+    """No valid sign-in where one is needed (HTTP 401)."""
+
+
+class Forbidden(TechMatchError):
+    """Signed in, but this account may not do this (HTTP 403)."""

@@ -17,6 +17,8 @@ from graph_service.stores.sqlite_store import SqliteStore
 from loaders.generator import generate
 from loaders.importer import load_directory
 
+# Tests sign tokens like production does; a fixed test key (never a default of the product itself).
+os.environ.setdefault("TECHMATCH_SECRET_KEY", "test-secret-key-of-the-techmatch-suite-0123456789")
 NEO4J_IMAGE = "neo4j:5.26.30-community"  # the same version as docker-compose.yml and tools/neo4j/pom.xml
 
 
@@ -98,7 +100,8 @@ def _open_neo4j(server: tuple[str, str, str]) -> GraphStore:
 
     store = Neo4jStore(*server)
     store.ensure_schema()
-    store._driver.execute_query(statement("clear_all"), database_="neo4j")
+    for name in ("clear_all", "clear_records"):
+        store._driver.execute_query(statement(name), database_="neo4j")
     return store
 
 
@@ -178,3 +181,26 @@ def dump(store: GraphStore) -> tuple[dict, dict]:
     rels = dict(found)
     assert len(rels) == len(found), "a pair is joined twice by the same type"
     return nodes, rels
+
+
+TEST_PASSWORD = "test-password-1"
+
+
+def sign_in(client, role: str = "staff", entity: str | None = None, username: str | None = None) -> dict[str, str]:
+    """Bearer headers of an account with `role` (made in the app's store on first use), got through the real
+    sign-in route."""
+    from graph_service.auth.accounts import add_user
+
+    store = client.app.state.service.store
+    username = username or f"{role}-{entity or 'x'}".lower().replace(":", "-")
+    if store.get_account(username) is None:
+        add_user(store, username, role, entity, TEST_PASSWORD)
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": TEST_PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def as_staff(client):
+    """The client, signed in as platform staff for every later request."""
+    client.headers.update(sign_in(client, "staff"))
+    return client

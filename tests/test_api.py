@@ -12,13 +12,13 @@ from graph_service.api.app import create_app
 from graph_service.schema import Label
 from graph_service.service import GraphService
 from graph_service.stores.base import GraphStore
-from tests.conftest import Backend
+from tests.conftest import Backend, as_staff
 
 
 @pytest.fixture
 def client(tiny_backend: GraphStore) -> Iterator[TestClient]:
     with TestClient(create_app(service=GraphService.open(tiny_backend))) as c:
-        yield c
+        yield as_staff(c)
 
 
 def test_health_reports_store_kind_and_reachability(client: TestClient, backend: Backend) -> None:
@@ -71,10 +71,12 @@ def test_replace_and_delete(client: TestClient) -> None:
     assert [n["name"] for n in path["shortest"]] == [coauthor["name"], "新名字"]  # responses name it anew
     r = client.put("/api/v1/entities/researchers/R0000001", json={"id": "R0000002", "name": "x"})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "id"]
-    assert client.delete("/api/v1/entities/R0000001").status_code == 204
-    assert client.get("/api/v1/entities/R0000001").status_code == 404
-    assert client.get("/api/v1/graph/neighbourhood/R0000001").status_code == 404
-    assert client.delete("/api/v1/entities/R0000001").status_code == 404
+    assert client.post("/api/v1/entities/researchers", json={"id": "R7", "name": "将删除"}).status_code == 201
+    assert client.put("/api/v1/relationships/CO_AUTHOR", json={"src": "R7", "dst": "R0000001"}).status_code == 200
+    assert client.delete("/api/v1/entities/R7").status_code == 204
+    assert client.get("/api/v1/entities/R7").status_code == 404
+    assert client.get("/api/v1/graph/neighbourhood/R7").status_code == 404
+    assert client.delete("/api/v1/entities/R7").status_code == 404
 
 
 def test_relationship_writes_show_in_the_neighbourhood(client: TestClient) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from graph_service.schema import Label, RelType
-from graph_service.stores import neo4j_store
+from graph_service.stores import neo4j_records, neo4j_store
 from graph_service.stores.cypher import CYPHER_DIR, parameters, statement, statements
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,9 +34,9 @@ def test_official_cypher5_front_end_reports_zero_errors() -> None:
 
 def _call_sites() -> list[tuple[str, set[str]]]:
     """(statement name, keyword arguments passed) for every statement("...") run by the Neo4j store."""
-    tree = ast.parse(Path(neo4j_store.__file__).read_text(encoding="utf-8"))
+    sources = [Path(m.__file__).read_text(encoding="utf-8") for m in (neo4j_store, neo4j_records)]
     sites = []
-    for call in ast.walk(tree):
+    for call in (node for source in sources for node in ast.walk(ast.parse(source))):
         if not (isinstance(call, ast.Call) and call.args and isinstance(call.args[0], ast.Call)):
             continue
         inner = call.args[0]
@@ -53,7 +53,8 @@ def test_each_statement_gets_exactly_the_parameters_it_declares() -> None:
 
 
 def test_every_statement_is_used_or_a_fixture() -> None:
-    used = {name for name, _ in _call_sites()} | {"constraint_entity_id", "index_entity_name", "clear_all"}
+    used = {name for name, _ in _call_sites()} | {"constraint_entity_id", "index_entity_name", "clear_all",
+                                                  "clear_records"}
     assert set(statements()) == used
 
 
@@ -92,6 +93,12 @@ _PLANS: dict[str, tuple[dict, set[str]]] = {
     "count_nodes": ({}, {"NodeCountFromCountStore"}),
     "bulk_load_lock": ({"id": "#bulk-load"}, {"NodeUniqueIndexSeek"}),
     "count_rels": ({}, {"RelationshipCountFromCountStore"}),
+    "get_account": ({"username": "a"}, {"NodeUniqueIndexSeek"}),
+    "list_accounts": ({}, {"NodeIndexSeekByRange"}),
+    "add_account": ({"account": {"username": "a"}}, set()),
+    "update_account": ({"username": "a", "changes": {}}, {"NodeUniqueIndexSeek"}),
+    "append_audit": ({"entry": {"at": "x"}}, set()),
+    "read_audit": ({"before": "~", "limit": 5}, {"NodeIndexSeekByRange"}),
 }
 
 
@@ -119,4 +126,5 @@ def test_no_point_statement_scans_the_graph_on_a_real_server(neo4j_server: tuple
             assert not operators & _SCANS, (name, operators)
             assert wanted <= operators, (name, " ".join(sorted(operators)))
     scans = {"scan_nodes", "scan_rels", "twice_related"}  # the projection's reads; a bulk load's last check
-    assert set(_PLANS) | scans | {"constraint_entity_id", "index_entity_name", "clear_all"} == set(statements())
+    schema = {"constraint_entity_id", "index_entity_name", "constraint_account_username", "index_audit_at"}
+    assert set(_PLANS) | scans | schema | {"clear_all", "clear_records"} == set(statements())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,8 +23,9 @@ def test_demo_generates_loads_trains_and_serves(backend: Backend) -> None:
     log = backend.settings.data_dir.parent / "demo.log"
     backend.settings.data_dir.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
+        env = {k: v for k, v in {**os.environ, **backend.env()}.items() if k != "TECHMATCH_SECRET_KEY"}
         proc = subprocess.Popen([sys.executable, "-m", "graph_service.cli", "demo", "--tier", "tiny", "--port",
-                                 str(port)], env={**os.environ, **backend.env()}, stdout=out, stderr=subprocess.STDOUT)
+                                 str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
@@ -38,9 +40,17 @@ def test_demo_generates_loads_trains_and_serves(backend: Backend) -> None:
         assert health["store"] == backend.kind and health["reachable"] and health["projection_nodes"] > 1000
         text = log.read_text()
         assert "generating the tiny demo market" in text and "training them" in text
-        enterprise = httpx.get(f"{base}/api/v1/entities", params={"q": "公司", "label": "Enterprise"}).json()[0]
-        partners = httpx.get(f"{base}/api/v1/recommendations/partners",
-                             params={"enterprise": enterprise["id"], "top_k": 5}).json()
+        # the demo printed an account per role; the enterprise member's sees its own recommendations
+        printed = re.search(r"demo-enterprise\s+(\S+)\s+enterprise of (\S+)", text)
+        assert printed, text
+        for role in ("admin", "staff", "organiser", "researcher"):
+            assert f"demo-{role} " in text
+        token = httpx.post(f"{base}/api/v1/auth/token",
+                           data={"username": "demo-enterprise", "password": printed[1]}).json()["access_token"]
+        params = {"enterprise": printed[2], "top_k": 5}
+        url = f"{base}/api/v1/recommendations/partners"
+        assert httpx.get(url, params=params).status_code == 401
+        partners = httpx.get(url, params=params, headers={"Authorization": f"Bearer {token}"}).json()
         assert len(partners["partners"]) == 5 and partners["partners"][0]["paths"]
         assert (backend.settings.model_dir / "partners.json").exists()
     finally:

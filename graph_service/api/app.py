@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from graph_service import __version__
+from graph_service.api.audit import AuditTrail
 from graph_service.api.errors import install_error_handlers
-from graph_service.api.routes import entities, fairs, graph, health, recommendations, relationships
+from graph_service.api.routes import auth, entities, fairs, graph, health, recommendations, relationships
 from graph_service.fair.workspace import Fairs
 from graph_service.service import GraphService
 from graph_service.settings import Settings, get_settings
@@ -22,6 +24,8 @@ def create_app(settings: Settings | None = None, service: GraphService | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         config = settings or get_settings()
+        app.state.settings = config
+        app.state.secret = signing_secret(config)
         app.state.fairs = Fairs(config.fairs_dir)
         if service is not None:
             app.state.service = service
@@ -37,6 +41,21 @@ def create_app(settings: Settings | None = None, service: GraphService | None = 
     app = FastAPI(title="TechMatch 科创供需图谱", version=__version__, lifespan=lifespan,
                   description="Graph knowledge and recommendation service for science-and-technology matchmaking.")
     install_error_handlers(app)
-    for module in (health, entities, relationships, graph, recommendations, fairs):
+    app.add_middleware(AuditTrail)
+    for module in (health, auth, entities, relationships, graph, recommendations, fairs):
         app.include_router(module.router)
     return app
+
+
+def signing_secret(settings: Settings) -> str:
+    """TECHMATCH_SECRET_KEY; the demo makes a throw-away one (its tokens end with the process)."""
+    if settings.secret_key is not None:
+        secret = settings.secret_key.get_secret_value()
+        if len(secret) < 32:
+            raise RuntimeError("TECHMATCH_SECRET_KEY is too short: use at least 32 random characters "
+                               "(python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        return secret
+    if settings.demo:
+        return secrets.token_urlsafe(32)
+    raise RuntimeError("TECHMATCH_SECRET_KEY is not set: the service signs sign-in tokens with it and will not "
+                       "start without one (python -c 'import secrets; print(secrets.token_urlsafe(32))')")

@@ -1,12 +1,22 @@
-"""Dependencies shared by routers. Auth and roles (a later issue) attach here, per router."""
+"""Dependencies shared by routers: the service, and who is calling (`allow` declares who may)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.params import Depends as DependsParam
+from fastapi.security import OAuth2PasswordBearer
 
+from graph_service.auth.accounts import actor_of
+from graph_service.auth.actor import ANONYMOUS, Actor
+from graph_service.auth.permissions import require
+from graph_service.auth.tokens import subject
+from graph_service.errors import Unauthenticated
 from graph_service.service import GraphService
+
+TOKEN_URL = "/api/v1/auth/token"
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
 async def get_service(request: Request) -> GraphService:
@@ -15,3 +25,29 @@ async def get_service(request: Request) -> GraphService:
 
 
 ServiceDep = Annotated[GraphService, Depends(get_service)]
+
+
+def current_actor(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Actor:
+    """The signed-in account, read from the store at each request (a disabled one is refused at once), or
+    the anonymous visitor when no token is sent. A token that is sent but not valid is an error, not
+    anonymity: a client should learn its sign-in expired."""
+    actor = ANONYMOUS
+    if token is not None:
+        name = subject(token, request.app.state.secret)
+        account = request.app.state.service.store.get_account(name) if name else None
+        if account is None or account.disabled:
+            raise Unauthenticated("登录已失效，请重新登录")
+        actor = actor_of(account)
+    request.state.actor = actor  # for the audit trail and the rate limits
+    return actor
+
+
+def allow(action: str) -> DependsParam:
+    """The dependency every route declares: who may call it (graph_service.auth.permissions.RULES)."""
+
+    def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+        require(actor, action)
+        return actor
+
+    check.action = action  # type: ignore[attr-defined]  # read by the role-matrix test and the docs
+    return Depends(check)

@@ -2,24 +2,89 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from graph_service.errors import Conflict, InvalidInput, NotFound, StoreUnavailable
+from graph_service.errors import Conflict, Forbidden, InvalidInput, NotFound, StoreUnavailable, Unauthenticated
 
-_STATUS: dict[type[Exception], int] = {NotFound: 404, Conflict: 409, StoreUnavailable: 503}
+_STATUS: dict[type[Exception], int] = {NotFound: 404, Conflict: 409, StoreUnavailable: 503, Unauthenticated: 401,
+                                       Forbidden: 403}
 
 
 def install_error_handlers(app: FastAPI) -> None:
     async def known(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=_STATUS[type(exc)])
+        status = _STATUS[type(exc)]
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None  # RFC 6750: how to sign in
+        return JSONResponse({"detail": _short(str(exc))}, status_code=status, headers=headers)
 
     async def invalid(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, InvalidInput)
         loc = ["body", exc.field] if exc.field else ["body"]
         msg = str(exc) if exc.file or exc.line else exc.reason  # an upload's errors name its file and line
-        return JSONResponse({"detail": [{"loc": loc, "msg": msg, "type": "value_error"}]}, status_code=422)
+        return JSONResponse({"detail": [{"loc": loc, "msg": _short(msg), "type": "value_error"}]}, status_code=422)
+
+    async def validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return JSONResponse({"detail": brief_errors(exc.errors())}, status_code=422)
 
     for exc_type in _STATUS:
         app.add_exception_handler(exc_type, known)
     app.add_exception_handler(InvalidInput, invalid)
+    app.add_exception_handler(RequestValidationError, validation)
+
+
+# FastAPI's own 422 echoes each rejected value whole (a 200 KB name comes back whole) and fails as a 500 on
+# one it cannot write as JSON (NaN, an exception in ctx). Ours keeps loc, msg and type, and only small values.
+_KEPT = 100  # characters of a rejected value or a loc part sent back: enough to recognise it
+_MSG_KEPT = 500
+_ERRORS_KEPT = 50
+_DROP = object()
+
+
+def brief_errors(errors: list) -> list[dict]:
+    detail = [_brief(e) for e in errors[:_ERRORS_KEPT]]
+    if len(errors) > _ERRORS_KEPT:
+        detail.append({"loc": [], "msg": f"另有 {len(errors) - _ERRORS_KEPT} 处错误未列出", "type": "too_many_errors"})
+    return detail
+
+
+def _brief(error: dict) -> dict:
+    out = {"loc": [p if isinstance(p, int) else _short(str(p), _KEPT) for p in error.get("loc", ())],
+           "msg": _short(str(error.get("msg", ""))), "type": str(error.get("type", ""))}
+    value = _small(error.get("input"))
+    if value is not _DROP:
+        out["input"] = value
+    ctx = {str(k): _small(v) for k, v in (error.get("ctx") or {}).items()}
+    ctx = {k: v for k, v in ctx.items() if v is not _DROP}
+    if ctx:
+        out["ctx"] = ctx
+    return out
+
+
+def _small(value: object) -> object:
+    """The value if it is plain JSON and small, a string cut to _KEPT characters, else _DROP."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 10**15 else _DROP
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _DROP
+    if isinstance(value, bytes):
+        value = value[:4 * _KEPT].decode("utf-8", "replace")
+    if isinstance(value, str):
+        return _short(value, _KEPT)
+    if isinstance(value, (list, dict)) and len(value) <= 20:
+        try:
+            text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return _DROP
+        return value if len(text) <= _KEPT else _DROP
+    return _DROP
+
+
+def _short(text: str, kept: int = _MSG_KEPT) -> str:
+    return text if len(text) <= kept else text[:kept] + "…"

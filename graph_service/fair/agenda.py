@@ -4,8 +4,6 @@ load of each slot."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -17,8 +15,10 @@ import icalendar
 import numpy as np
 
 from graph_service.errors import NotFound
-from graph_service.fair.instance import Instance, TimeSpan
+from graph_service.fair.event import TimeSpan
+from graph_service.fair.instance import Instance
 from graph_service.fair.plan_files import PlanView
+from graph_service.fair.spreadsheet import csv_text
 
 TABLE_COLUMNS = ["day", "slot", "start", "end", "table", "a", "a_name", "b", "b_name"]
 PROGRAMME_COLUMNS = ["session", "day", "block", "start", "end", "room", "capacity", "theme", "projects", "invitees"]
@@ -81,20 +81,21 @@ class Agendas:
         return self.items[pid]
 
     def csv(self, pid: str) -> str:
-        return _csv_text(AGENDA_COLUMNS, [asdict(x) for x in self.of(pid)])
+        return csv_text(AGENDA_COLUMNS, [asdict(x) for x in self.of(pid)])
 
     def ical(self, pid: str, stamp: datetime | None = None) -> bytes:
         """An iCalendar file a phone or Outlook imports; each event's UID is stable across re-exports,
         so a re-planned agenda updates the events instead of duplicating them."""
+        items = self.of(pid)
         event = self.instance.event
         tz = ZoneInfo(event.timezone)
-        person = self.people[pid]
         cal = icalendar.Calendar()
         cal.add("prodid", "-//TechMatch 科创供需图谱//fair agenda//ZH")
         cal.add("version", "2.0")
-        cal.add("x-wr-calname", f"{event.name}｜{person.name}")
+        # an X- property is not known to be text: say so, or a line break in a name goes out unescaped
+        cal.add("x-wr-calname", icalendar.vText(f"{event.name}｜{self.people[pid].name}"))
         stamp = stamp or datetime.now(UTC)
-        for x in self.of(pid):
+        for x in items:
             e = icalendar.Event()
             key = x.with_id if x.what == "meeting" else x.session
             e.add("uid", f"{x.day}-{x.start}-{x.what}-{key}-{pid}@techmatch")
@@ -158,7 +159,7 @@ class Agendas:
         return rows
 
     def table_plan_csv(self) -> str:
-        return _csv_text(TABLE_COLUMNS, self.table_plan())
+        return csv_text(TABLE_COLUMNS, self.table_plan())
 
     def export(self, out: Path) -> dict:
         """agendas/{id}.csv and .ics for everyone with anything on their agenda; overview.json,
@@ -174,17 +175,9 @@ class Agendas:
             written += 1
         view = self.overview()
         (out / "overview.json").write_text(json.dumps(view, ensure_ascii=False, indent=2), encoding="utf-8")
-        (out / "programme.csv").write_text(_csv_text(PROGRAMME_COLUMNS, view["programme"]), encoding="utf-8")
+        (out / "programme.csv").write_text(csv_text(PROGRAMME_COLUMNS, view["programme"]), encoding="utf-8")
         (out / "table_plan.csv").write_text(self.table_plan_csv(), encoding="utf-8")
         return {"agendas": written, "meetings": view["meetings"], "sessions": len(view["programme"])}
-
-
-def _csv_text(columns: list[str], rows: list[dict]) -> str:
-    out = io.StringIO()
-    w = csv.DictWriter(out, columns, lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    return out.getvalue()
 
 
 def _hm(t: time) -> str:

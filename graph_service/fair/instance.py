@@ -9,136 +9,68 @@ with the file, line and field it came from; nothing is half read.
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from graph_service.errors import InvalidInput
+from graph_service.fair.event import MAX_SLOTS, Event
+from graph_service.fair.spreadsheet import neutralise_formula, restore_formula
+from graph_service.fair.values import FrozenModel, Id, Kind, Meetings, Tables, Text, Title, Word
 
-Kind = Literal["enterprise", "researcher", "institution", "investor"]
 Preference = Literal["must", "meet", "no"]
 Status = Literal["accepted", "pending", "declined"]
 PREFERENCE_WEIGHT: dict[str, float] = {"must": 3.0, "meet": 1.0, "no": 0.0}
 RECOMMENDED_WEIGHT = 0.5  # a suggested mutual-fit pair is worth less than one somebody asked for
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s,;]+$")]
 
 
-class FrozenModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class TimeSpan(FrozenModel):
-    id: Id
-    day: date
-    start: time
-    end: time
-
-    @model_validator(mode="after")
-    def _ordered(self) -> TimeSpan:
-        if self.end <= self.start:
-            raise ValueError(f"{self.id} ends ({self.end}) before it starts ({self.start})")
-        return self
-
-    def overlaps(self, other: TimeSpan) -> bool:
-        return self.day == other.day and self.start < other.end and other.start < self.end
-
-    def at(self, t: time) -> datetime:
-        return datetime.combine(self.day, t)
-
-
-class Room(FrozenModel):
-    id: Id
-    capacity: Annotated[int, Field(ge=1)]
-
-
-class Event(FrozenModel):
-    name: str
-    timezone: str = "Asia/Shanghai"  # of the venue; agendas carry it
-    blocks: list[TimeSpan]  # time blocks for themed sessions (推介洽谈会)
-    rooms: list[Room]
-    slots: list[TimeSpan]  # 1:1 meeting slots
-    tables: Annotated[int, Field(ge=1)]
-    sessions: Annotated[int, Field(ge=1)] = 100  # how many themed sessions to form
-    session_size: tuple[int, int] = (10, 35)  # projects per session, min and max
-    min_meetings: Annotated[int, Field(ge=0)] = 3  # fairness: meetings guaranteed, where feasible
-    max_meetings: dict[Kind, Annotated[int, Field(ge=0)]] = {
-        "enterprise": 8, "researcher": 8, "institution": 8, "investor": 10}
-    max_meetings_with: dict[Kind, Annotated[int, Field(ge=0)]] = {}  # per participant, with each kind
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Event:
-        for what, spans in (("slots", self.slots), ("blocks", self.blocks)):
-            _unique(what, [s.id for s in spans])
-            ordered = sorted(spans, key=lambda s: (s.day, s.start))
-            for a, b in zip(ordered, ordered[1:]):
-                if a.overlaps(b):
-                    raise ValueError(f"{what} {a.id} and {b.id} overlap")
-        _unique("rooms", [r.id for r in self.rooms])
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {self.timezone!r}") from None
-        lo, hi = self.session_size
-        if not 1 <= lo <= hi:
-            raise ValueError(f"session_size {self.session_size} must be 1 <= min <= max")
-        return self
-
-    @property
-    def days(self) -> list[date]:
-        return sorted({s.day for s in self.slots} | {b.day for b in self.blocks})
-
-
-def _unique(what: str, ids: list[str]) -> None:
-    seen: set[str] = set()
-    for i in ids:
-        if i in seen:
-            raise ValueError(f"{what}: id {i!r} appears twice")
-        seen.add(i)
-
-
-def _split(value: object) -> list[str]:
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return [v.strip() for v in str(value or "").split(";") if v.strip()]
+def _split(value: object) -> object:
+    """A CSV cell "a;b" as a list; JSON lists and anything else go to validation as they are."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(";") if v.strip()]
+    return value
 
 
 class Project(FrozenModel):
     id: Id
-    title: str
+    title: Title
     kind: Literal["need", "challenge", "offer", "achievement"]
-    fields: list[str]
-    text: str = ""
+    fields: Annotated[list[Word], Field(max_length=100)]
+    text: Text = ""
     presenter: Id  # the participant who presents it
-    node: str | None = None  # the need or offer in the graph it was promoted from
+    node: Id | None = None  # the need or offer in the graph it was promoted from
 
     @model_validator(mode="before")
     @classmethod
-    def _lists(cls, data: dict) -> dict:
+    def _lists(cls, data: object) -> object:
+        if not isinstance(data, dict):  # e.g. [null, null]: validation says what is wrong
+            return data
         return {**data, "fields": _split(data.get("fields"))}
 
 
 class Participant(FrozenModel):
     id: Id
-    name: str
+    name: Title
     kind: Kind
-    region: str = ""
-    circles: list[str] = []
+    region: Word = ""
+    circles: Annotated[list[Word], Field(max_length=100)] = []
     small: bool = False  # small or micro enterprise
     specialised: bool = False  # 专精特新
-    fields: list[str] = []
-    available: list[str] = []  # slot ids or days (YYYY-MM-DD); empty: the whole event
-    max_meetings: Annotated[int, Field(ge=0)] | None = None  # overrides the event's limit for its kind
-    node: str | None = None  # the researcher, enterprise or institution in the graph
+    fields: Annotated[list[Word], Field(max_length=100)] = []
+    available: Annotated[list[Id], Field(max_length=MAX_SLOTS)] = []  # slot ids or days; empty: the whole event
+    max_meetings: Meetings | None = None  # overrides the event's limit for its kind
+    node: Id | None = None  # the researcher, enterprise or institution in the graph
 
     @model_validator(mode="before")
     @classmethod
-    def _lists(cls, data: dict) -> dict:
+    def _lists(cls, data: object) -> object:
+        if not isinstance(data, dict):  # e.g. [null, null]: validation says what is wrong
+            return data
         out = {**data}
         for key in ("circles", "fields", "available"):
             out[key] = _split(data.get(key))
@@ -154,14 +86,13 @@ class Request(FrozenModel):
     preference: Preference = "meet"
     status: Status = "accepted"
     fit: Annotated[float, Field(ge=0, le=1)] = 0.5  # the matching model's chance of a deal
-    seq: Annotated[int, Field(ge=0)] = 0  # arrival order (first come, first served uses it)
+    seq: Annotated[int, Field(ge=0, le=10**9)] = 0  # arrival order (first come, first served uses it)
     recommended: bool = False  # suggested by the planner's matching, not asked for
 
-    @model_validator(mode="after")
-    def _two_people(self) -> Request:
-        if self.a == self.b:
-            raise ValueError(f"a request of {self.a} with itself")
-        return self
+    @field_validator("b")
+    @classmethod
+    def _two_people(cls, b: str, info: ValidationInfo) -> str:
+        return other_than_a(b, info)
 
     @property
     def value(self) -> float:
@@ -169,11 +100,23 @@ class Request(FrozenModel):
         return weight * self.fit
 
 
+def other_than_a(b: str, info: ValidationInfo) -> str:
+    """A meeting needs two people: `b` differs from `a` (an error on `b`, so it names the field)."""
+    if b == info.data.get("a"):
+        raise ValueError(f"a meeting needs two different participants: a and b are both {b!r}")
+    return b
+
+
 class Locked(FrozenModel):
     a: Id
     b: Id
     slot: Id
-    table: Annotated[int, Field(ge=1)]
+    table: Tables
+
+    @field_validator("b")
+    @classmethod
+    def _two_people(cls, b: str, info: ValidationInfo) -> str:
+        return other_than_a(b, info)
 
 
 class Instance(BaseModel):
@@ -271,10 +214,20 @@ COLUMNS = {
 
 def _rows(f: IO[str], model: type[BaseModel], file: str) -> Iterator:
     reader = csv.DictReader(f)
-    for line, row in enumerate(reader, 2):
+    rows = enumerate(reader, 2)
+    line = 1
+    while True:
+        try:
+            line, row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as e:  # the record after the last good one: line + 1 (1: the header)
+            raise InvalidInput(_csv_problem(e), file=file, line=line + 1) from None
+        except UnicodeDecodeError:
+            raise InvalidInput("not UTF-8 text: save the file as UTF-8 (in Excel: CSV UTF-8)", file=file) from None
         if None in row:
             raise InvalidInput("more values than columns", file=file, line=line)
-        clean = {k: v for k, v in row.items() if k and v is not None and v != ""}
+        clean = {k: restore_formula(v) for k, v in row.items() if k and v is not None and v != ""}
         try:
             yield model.model_validate(clean)
         except ValidationError as e:
@@ -283,17 +236,23 @@ def _rows(f: IO[str], model: type[BaseModel], file: str) -> Iterator:
             raise InvalidInput(err["msg"], file=file, line=line, field=field) from None
 
 
+def _csv_problem(e: csv.Error) -> str:
+    if "field limit" in str(e):
+        return f"a value longer than {csv.field_size_limit():,} characters"
+    return f"not a readable CSV record ({e})"
+
+
 def read_rows(path: Path, model: type[BaseModel]) -> list:
     """Every row of one CSV file as `model`; InvalidInput names the line and field of a bad value."""
     if not path.is_file():
         raise InvalidInput("missing", file=str(path))
-    with path.open(newline="", encoding="utf-8") as f:
+    with path.open(newline="", encoding="utf-8-sig") as f:  # -sig: Excel's "CSV UTF-8" starts with a BOM
         return list(_rows(f, model, path.name))
 
 
-def parse_rows(text: str, model: type[BaseModel], file: str) -> list:
-    """Rows of CSV text (an upload) as `model`, errors named after `file`."""
-    return list(_rows(io.StringIO(text, newline=""), model, file))
+def parse_rows(f: IO[str], model: type[BaseModel], file: str) -> list:
+    """Rows of a CSV text stream (an upload; open it with newline="") as `model`, errors named after `file`."""
+    return list(_rows(f, model, file))
 
 
 def read_event(path: Path) -> Event:
@@ -326,13 +285,14 @@ def read_instance(directory: Path) -> Instance:
 
 def _cell(value: object) -> str:
     if isinstance(value, list):
-        return ";".join(value)
+        return neutralise_formula(";".join(value))
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else neutralise_formula(str(value))
 
 
 def write_rows(path: Path, columns: list[str], rows: Iterable[dict]) -> None:
+    """A CSV file every fair reader reads back unchanged (see graph_service.fair.spreadsheet)."""
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(columns)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time, timedelta
 
-from graph_service.fair.instance import Event, Room, TimeSpan
+from graph_service.fair.event import Event, Room, TimeSpan
 
 BLOCK_TIMES = [(time(9, 0), time(10, 30)), (time(10, 45), time(12, 15)), (time(14, 0), time(15, 30)),
                (time(15, 45), time(17, 15))]

@@ -5,7 +5,6 @@ marked `matching`, which keeps them in researchers' recommendations, and staff g
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
@@ -16,8 +15,9 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from graph_service.errors import InvalidInput
-from graph_service.fair.instance import FrozenModel, Id, Instance, Participant, read_rows, write_rows
+from graph_service.fair.instance import Instance, Participant, read_rows, write_rows
 from graph_service.fair.plan_files import PlanView
+from graph_service.fair.values import Day, FrozenModel, Id, Text
 from graph_service.models import Deal, Need, Node, PartyRel, PlainRel, Rel
 from graph_service.projection import Projection
 from graph_service.schema import Label, RelType
@@ -36,9 +36,9 @@ class Outcome(FrozenModel):
     outcome: Literal["held", "intention", "signed", "not_held"]
     project: Id | None = None  # the fair's project the meeting was about, when known
     deal_kind: Literal["development", "transfer", "licensing", "consulting", "joint_lab", "framework"] | None = None
-    amount: Annotated[float, Field(ge=0)] | None = None  # 万元
-    date: dt.date | None = None  # of signing; the fair's last day when not given
-    note: str = ""
+    amount: Annotated[float, Field(ge=0, le=1e9)] | None = None  # 万元, the bound of a Deal's amount
+    date: Day | None = None  # of signing; the fair's last day when not given
+    note: Text = ""
 
     @property
     def pair(self) -> tuple[str, str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from graph_service.errors import InvalidInput
 from graph_service.fair.instance import Instance, Locked
+from graph_service.fair.spreadsheet import restore_formula
 
 
 @dataclass
@@ -47,6 +48,20 @@ class PlanView:
             sessions[r["session"]].invitees.append(r["participant"])
         return cls(meetings, sessions)
 
+    def misfit(self, instance: Instance) -> str | None:
+        """Why this plan no longer fits the instance's layout (changed after planning), or None."""
+        event = instance.event
+        slots, blocks, rooms = ({x.id for x in xs} for xs in (event.slots, event.blocks, event.rooms))
+        for m in self.meetings:
+            if m.slot not in slots:
+                return f"slot {m.slot} of a planned meeting is no longer in the layout"
+            if m.table > event.tables:
+                return f"table {m.table} of a planned meeting is beyond the layout's {event.tables} tables"
+        for s in self.sessions.values():
+            if s.block not in blocks or s.room not in rooms:
+                return f"block {s.block} or room {s.room} of session {s.session} is no longer in the layout"
+        return None
+
     def busy(self, instance: Instance) -> dict[str, set[str]]:
         """Slots each participant spends in sessions (presenting or invited)."""
         blocks = {b.id: b for b in instance.event.blocks}
@@ -61,5 +76,7 @@ class PlanView:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
+    """A plan file's rows as written (cells restored: see graph_service.fair.spreadsheet)."""
     with path.open(newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
+        return [{k: restore_formula(v) if isinstance(v, str) else v for k, v in row.items()}
+                for row in csv.DictReader(f)]

@@ -12,6 +12,7 @@ from typing import Literal, TypeVar
 
 from graph_service.errors import Conflict, InvalidInput
 from graph_service.schema import ENDPOINTS, Label, RelType, check_endpoints
+from graph_service.stores.records import RecordStore
 
 T = TypeVar("T")
 Direction = Literal["out", "in", "both"]
@@ -110,7 +111,9 @@ class GraphScanner(ABC):
         """Batches of parallel columns (src keys, dst keys, weights) covering every relationship of the type."""
 
 
-class GraphStore(GraphReader, GraphScanner):
+class GraphStore(GraphReader, GraphScanner, RecordStore):
+    """The system of record: the graph, and beside it the accounts and the audit trail."""
+
     kind: str
 
     @abstractmethod
@@ -122,7 +125,7 @@ class GraphStore(GraphReader, GraphScanner):
 
     @abstractmethod
     def ensure_schema(self) -> None:
-        """Create tables or constraints if missing (idempotent)."""
+        """Create tables or constraints if missing, records' included (idempotent)."""
 
     @abstractmethod
     def ping(self) -> bool:

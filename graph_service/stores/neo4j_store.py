@@ -39,6 +39,7 @@ from graph_service.stores.base import (
     check_rel_rows,
 )
 from graph_service.stores.cypher import statement
+from graph_service.stores.neo4j_records import Neo4jRecords
 
 _ALL_TYPES = [t.value for t in RelType]
 _UNWIND_BATCH = 10000
@@ -146,7 +147,7 @@ class _Writer(GraphWriter):
         return self._run(statement("delete_rel", rel_type=rel_type), src=src, dst=dst)[0]["deleted"] > 0
 
 
-class Neo4jStore(GraphStore):
+class Neo4jStore(GraphStore, Neo4jRecords):
     kind = "neo4j"
 
     def __init__(self, uri: str, user: str, password: str, database: str = "neo4j") -> None:
@@ -172,6 +173,12 @@ class Neo4jStore(GraphStore):
         with _our_errors():
             for name in ("constraint_entity_id", "index_entity_name"):
                 self._driver.execute_query(statement(name), database_=self._database)
+        self.ensure_record_schema()
+
+    def _write_query(self, query: str, **params: object) -> list[neo4j.Record]:
+        """One small write in its own managed transaction (the driver retries transient errors)."""
+        with _our_errors():
+            return self._driver.execute_query(query, params, database_=self._database).records
 
     def ping(self) -> bool:
         try:

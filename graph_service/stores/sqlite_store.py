@@ -31,6 +31,8 @@ from graph_service.stores.base import (
     check_node_rows,
     check_rel_rows,
 )
+from graph_service.stores.sqlite_records import SCHEMA as RECORDS_SCHEMA
+from graph_service.stores.sqlite_records import SqliteRecords
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS nodes (
@@ -170,7 +172,7 @@ class _Writer(GraphWriter):
         return cur.rowcount > 0
 
 
-class SqliteStore(GraphStore):
+class SqliteStore(GraphStore, SqliteRecords):
     kind = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
@@ -196,6 +198,7 @@ class SqliteStore(GraphStore):
     def ensure_schema(self) -> None:
         conn = self._conn()
         conn.executescript(_SCHEMA)
+        conn.executescript(RECORDS_SCHEMA)
         conn.execute(_REVERSE_INDEX)
 
     def ping(self) -> bool:

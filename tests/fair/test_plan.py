@@ -15,17 +15,8 @@ from click.testing import CliRunner
 
 from graph_service.cli import main
 from graph_service.errors import InvalidInput
-from graph_service.fair.instance import (
-    Event,
-    Instance,
-    Participant,
-    Project,
-    Request,
-    Room,
-    TimeSpan,
-    read_instance,
-    write_instance,
-)
+from graph_service.fair.event import Event, Room, TimeSpan
+from graph_service.fair.instance import Instance, Participant, Project, Request, read_instance, write_instance
 from graph_service.fair.plan import baseline_report, plan_fair, write_meetings, write_plan
 from graph_service.fair.replan import replan
 from graph_service.fair.schedule import build_problem, place, select

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from graph_service.api.deps import ServiceDep
+from graph_service.api.deps import ServiceDep, allow
 from graph_service.api.schemas import (
     CommunityOut,
     ConnectionOut,
@@ -18,10 +18,11 @@ from graph_service.projection import Hop
 from graph_service.schema import Label, RelType
 
 router = APIRouter(prefix="/api/v1/graph", tags=["graph"])
+PUBLIC = [allow("catalogue.read")]
 DirectionQ = Literal["out", "in", "both"]
 
 
-@router.get("/neighbourhood/{node_id}", response_model=Neighbourhood,
+@router.get("/neighbourhood/{node_id}", response_model=Neighbourhood, dependencies=PUBLIC,
             summary="Nodes and relationships one or two typed hops from a node")
 def neighbourhood(
     node_id: str,
@@ -44,7 +45,7 @@ def neighbourhood(
         truncated=result.truncated)
 
 
-@router.post("/projection/rebuild", response_model=ProjectionInfo,
+@router.post("/projection/rebuild", response_model=ProjectionInfo, dependencies=[allow("graph.write")],
              summary="Rebuild the in-memory projection from the store (after out-of-band loads)")
 def rebuild(service: ServiceDep) -> ProjectionInfo:
     p = service.rebuild_projection()
@@ -52,7 +53,7 @@ def rebuild(service: ServiceDep) -> ProjectionInfo:
                           built_at=p.built_at)
 
 
-@router.get("/paths", response_model=ConnectionOut,
+@router.get("/paths", response_model=ConnectionOut, dependencies=PUBLIC,
             summary="How two entities are connected: shortest (fewest hops) and strongest path")
 def paths(
     service: ServiceDep,
@@ -75,7 +76,7 @@ def paths(
                          strongest_relationships=rels(c.strongest_steps), explored=c.explored)
 
 
-@router.get("/community/{node_id}", response_model=CommunityOut,
+@router.get("/community/{node_id}", response_model=CommunityOut, dependencies=PUBLIC,
             summary="The node's community (Louvain) in its typed neighbourhood")
 def community(
     node_id: str,
