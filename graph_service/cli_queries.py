@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from graph_service.api.routes import graph as graph_routes
 from graph_service.api.routes import recommendations as rec_routes
 from graph_service.api.schemas import EntityRef, ExplanationPath, PathRel
+from graph_service.auth.actor import OPERATOR
 from graph_service.service import open_service
 
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="print the API's JSON response instead")
@@ -58,7 +59,7 @@ def partners(need: str | None, enterprise: str | None, text: str, top_k: int, re
              as_json: bool) -> None:
     """Researchers and institutions to partner with, each with the graph paths behind it."""
     with open_service() as service:
-        out = asyncio.run(rec_routes.partners(service, enterprise, need, text, top_k, region, circle,
+        out = asyncio.run(rec_routes.partners(service, OPERATOR, enterprise, need, text, top_k, region, circle,
                                               institution_kind, min_evidence, exclude_partners))
 
     def readable() -> Iterator[str]:
@@ -84,7 +85,7 @@ def partners(need: str | None, enterprise: str | None, text: str, top_k: int, re
 def needs(researcher: str, top_k: int, challenges_only: bool, as_json: bool) -> None:
     """Open needs and 揭榜挂帅 challenges that fit a researcher."""
     with open_service() as service:
-        out = rec_routes.needs(researcher, service, top_k, challenges_only)
+        out = rec_routes.needs(researcher, service, OPERATOR, top_k, challenges_only)
 
     def readable() -> Iterator[str]:
         for rank, n in enumerate(out, 1):
@@ -103,7 +104,7 @@ def needs(researcher: str, top_k: int, challenges_only: bool, as_json: bool) -> 
 def teams(need: str, count: int, min_size: int, max_size: int, as_json: bool) -> None:
     """Small teams whose expertise together covers a challenge's fields (CP-SAT)."""
     with open_service() as service:
-        out = rec_routes.teams(need, service, count, min_size, max_size)
+        out = rec_routes.teams(need, service, OPERATOR, count, min_size, max_size)
 
     def readable() -> Iterator[str]:
         yield f"teams for {_name(out.need)}; fields: {', '.join(_name(f) for f in out.fields)}"
@@ -126,7 +127,7 @@ def teams(need: str, count: int, min_size: int, max_size: int, as_json: bool) ->
 def collaborators(researcher: str, top_k: int, as_json: bool) -> None:
     """Researchers likely to collaborate next with this one."""
     with open_service() as service:
-        out = rec_routes.collaborators(researcher, service, top_k)
+        out = rec_routes.collaborators(researcher, service, OPERATOR, top_k)
 
     def readable() -> Iterator[str]:
         for rank, c in enumerate(out, 1):

@@ -227,6 +227,9 @@ class GraphService:
         with self._lock:
             current = self._partners
             if current is None:
+                p = self.projection
+                if p.overlay_size() or len(p.ids) > p.base_nodes:  # training walks every deal: all in the arrays
+                    self.projection.compact()
                 current = PartnerRecommender.train(self.projection, self.store, build_text_index(self.store))
             elif current.projection is not self.projection:
                 current = PartnerRecommender(self.projection, self.store, current.model, current.text.index)

@@ -4,15 +4,18 @@ Projects are open needs, 揭榜挂帅 challenges and offers, presented by whoeve
 are those presenters plus enterprises, researchers, institutions and investors; requests follow shared
 fields with popularity skew (a few stars are asked by many), and an enterprise's requests to researchers
 carry the matching model's score as their fit. Seeded: the same graph and seed give the same files.
+A graph too small for the projects or requests asked for is an error saying what is missing, not a
+smaller fair.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 import numpy as np
 
+from graph_service.errors import InvalidInput
 from graph_service.fair.instance import Instance, Participant, Project, Request
 from graph_service.fair.layout import standard_event
 from graph_service.fair.promote import GraphReads, model_fits, participant_rows, project_rows
@@ -32,10 +35,18 @@ def generate_fair(p: Projection, store: GraphReader, recommender: PartnerRecomme
     rng = np.random.default_rng(seed)
     g = GraphReads(p, store)
     needs, offers = g.of(Label.NEED), g.of(Label.OFFER)
+    if not len(needs) + len(offers):
+        raise InvalidInput("the store holds no needs or offers to make projects of: load a market first "
+                           "(techmatch load DIR)", field="projects")
     n_needs = min(len(needs), round(projects * 0.7))
+    n_needs = max(n_needs, min(len(needs), projects - len(offers)))  # needs stand in for missing offers
     picked = list(rng.choice(needs, n_needs, replace=False)) + list(
         rng.choice(offers, min(len(offers), projects - n_needs), replace=False))
     project_list, people = project_rows(g, [int(i) for i in picked])  # presenters first among the people
+    if len(project_list) < projects:
+        raise InvalidInput(f"{projects} projects asked for, but only {len(project_list)} could be made: the store "
+                           f"holds {len(needs)} needs and {len(offers)} offers, and only those with a poster "
+                           "count; ask for fewer or load a bigger market", field="projects")
     for n, row in enumerate(project_list, 1):
         row["id"] = f"P{n:04d}"
     # the rest of the participants: enterprises, the researchers the model recommends to them, institutions
@@ -70,11 +81,31 @@ def generate_fair(p: Projection, store: GraphReader, recommender: PartnerRecomme
                          kind="investor", region=rows[0]["region"] if rows else "", circles=[],
                          fields=list(rng.choice(industries, min(3, len(industries)), replace=False)),
                          available=_availability(rng, days, start)))
+    possible = _askable_pairs(rows, requests)
+    if possible < requests:
+        kinds = ", ".join(f"{n} {k}s" for k, n in sorted(Counter(r["kind"] for r in rows).items()))
+        raise InvalidInput(f"{requests} requests asked for, but the {len(rows)} participants ({kinds}) make only "
+                           f"{possible} pairs sharing a field: ask for fewer or load a bigger market", field="requests")
     request_rows = _requests(rng, rows, requests, {(p.ids[a], p.ids[b]): s for (a, b), s in fits.items()})
     event = standard_event(days, min(sessions, max(1, len(project_list))), len(rows), len(project_list), start)
     return Instance(event=event, projects=[Project.model_validate(r) for r in project_list],
                     participants=[Participant.model_validate(r) for r in rows],
                     requests=[Request.model_validate(r) for r in request_rows]).check()
+
+
+def _askable_pairs(rows: list[dict], enough: int) -> int:
+    """Ordered pairs that a request may join (sharing a field, not two investors), counted up to `enough`."""
+    by_field: dict[str, set[int]] = defaultdict(set)
+    for j, r in enumerate(rows):
+        for f in r["fields"]:
+            by_field[f].add(j)
+    total = 0
+    for j, r in enumerate(rows):
+        if total >= enough:
+            break
+        pool = set().union(*(by_field[f] for f in r["fields"])) - {j}
+        total += len(pool) if r["kind"] != "investor" else sum(rows[k]["kind"] != "investor" for k in pool)
+    return total
 
 
 def _availability(rng: np.random.Generator, days: int, start: date) -> list[str]:

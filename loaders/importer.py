@@ -1,7 +1,8 @@
 """Load a directory of import files into a store in one transaction: all rows or none.
 
-Every row is validated by its pydantic model, then by the store (endpoints exist and have the right
-labels; an id keeps its label). The first bad row stops the load with file, line, field and reason,
+Every row is validated by its pydantic model, then against the rest of the load (loaders.checks: an id
+or a relationship comes once, hierarchies stay acyclic), then by the store (endpoints exist and have the
+right labels; an id keeps its label). The first bad row stops the load with file, line, field and reason,
 and the transaction rolls back. With `skip_invalid`, bad rows are written to a rejects file instead.
 """
 
@@ -12,6 +13,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -21,6 +23,7 @@ from tqdm import tqdm
 from graph_service.errors import InvalidInput, TechMatchError
 from graph_service.models import NODE_MODELS, REL_MODELS
 from graph_service.stores.base import GraphStore, GraphWriter
+from loaders.checks import LoadChecks, stored_hierarchies
 from loaders.formats import ImportFile, count_rows, discover, read_rows
 from loaders.reader_process import in_child
 
@@ -56,24 +59,37 @@ def _validation_error(e: ValidationError) -> tuple[str | None, str]:
     return where, first["msg"]
 
 
-def _validated(f: ImportFile, on_reject: Callable[[Reject], None] | None) -> Iterator[tuple[int, tuple, dict]]:
+def _validated(f: ImportFile, index: int, checks: LoadChecks, on_reject: Callable[[Reject], None] | None
+               ) -> Iterator[tuple[int, tuple, dict]]:
     """(line, store row, raw row) for every valid row; invalid ones raise or go to `on_reject`."""
     model = NODE_MODELS[f.kind] if f.is_node_file else REL_MODELS[f.kind]  # type: ignore[index]
+    rel_type = None if f.is_node_file else f.kind
     for line, raw in read_rows(f):
         try:
-            yield line, model.model_validate(raw).row(), raw
+            row = model.model_validate(raw).row()
         except ValidationError as e:
             where, reason = _validation_error(e)
             if on_reject is None:
                 raise InvalidInput(reason, file=str(f.path), line=line, field=where) from None
             on_reject(Reject(str(f.path), line, where, reason, raw))
+            continue
+        problem = checks.node(index, line, row[0]) if rel_type is None else \
+            checks.rel(index, line, rel_type, row[0], row[1])  # type: ignore[arg-type]
+        if problem is None:
+            yield line, row, raw
+        elif on_reject is None:
+            raise problem
+        else:
+            on_reject(Reject(str(f.path), line, problem.field, problem.reason, raw))
 
 
-def _validated_batches(files: list[ImportFile], on_reject: Callable[[Reject], None] | None
-                       ) -> Iterator[tuple[ImportFile, list[tuple[int, tuple, dict]]]]:
-    for f in files:
+def _validated_batches(files: list[ImportFile], on_reject: Callable[[Reject], None] | None, *,
+                       stored: dict | None = None) -> Iterator[tuple[ImportFile, list[tuple[int, tuple, dict]]]]:
+    """Valid rows in batches. `stored`: the store's hierarchy relationships (see loaders.checks)."""
+    checks = LoadChecks([str(f.path) for f in files], stored or {})
+    for index, f in enumerate(files):
         batch: list[tuple[int, tuple, dict]] = []
-        for item in _validated(f, on_reject):
+        for item in _validated(f, index, checks, on_reject):
             batch.append(item)
             if len(batch) >= BATCH:
                 yield f, batch
@@ -112,15 +128,17 @@ def load_directory(store: GraphStore, directory: Path, *, skip_invalid: bool = F
     """Load every import file in `directory` atomically. Re-running the same load changes nothing."""
     files = discover(directory)
     total = sum(count_rows(f.path) for f in files)
+    # read before the transaction: a write that adds to a hierarchy meanwhile is not seen (they are rare)
+    validated = partial(_validated_batches, stored=stored_hierarchies(store, {f.kind for f in files}))  # type: ignore[arg-type]
 
     def work(writer: GraphWriter) -> LoadReport:
         report = LoadReport()  # fresh on every attempt: the store may retry `work`
         on_reject = report.rejected.append if skip_invalid else None
         writer.expect_rows(total)
         if total >= CHILD_READER_ROWS:
-            items = in_child(_validated_batches, files, skip_invalid)
+            items = in_child(validated, files, skip_invalid)
         else:
-            items = (("batch", b) for b in _validated_batches(files, on_reject))
+            items = (("batch", b) for b in validated(files, on_reject))
         with tqdm(total=total, unit="rows", disable=not progress, dynamic_ncols=True) as bar:
             for kind, item in items:
                 if kind == "reject":

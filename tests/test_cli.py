@@ -16,7 +16,7 @@ from graph_service.schema import Label, RelType
 from graph_service.service import GraphService
 from graph_service.settings import get_settings
 from graph_service.stores import open_store
-from tests.conftest import Backend
+from tests.conftest import Backend, as_staff
 
 
 @pytest.fixture
@@ -100,6 +100,7 @@ def test_train_saves_models_the_service_loads(runner: CliRunner, tiny_dir: Path,
         researchers = (p.ids[i] for i in range(p.base_nodes)
                        if p.label_of(i) == Label.RESEARCHER and len(p.out[RelType.CO_AUTHOR][i].indices) > 2)
         with TestClient(create_app(service=service)) as client:
+            as_staff(client)
             # a researcher with co-authors for whom some open need fits, so every command has an answer
             researcher = next(r for r in researchers
                               if client.get(f"/api/v1/recommendations/needs/{r}").json())

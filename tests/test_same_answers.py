@@ -17,6 +17,7 @@ from graph_service.schema import Label, RelType
 from graph_service.service import GraphService
 from graph_service.stores.base import GraphStore
 from graph_service.stores.sqlite_store import SqliteStore
+from tests.conftest import as_staff
 
 pytestmark = pytest.mark.slow
 
@@ -60,6 +61,7 @@ def _questions(p: Projection) -> list[tuple[str, dict]]:
 def _answers(store: GraphStore, models: Path) -> Iterator[tuple[str, dict, int, object]]:
     service = GraphService.open(store, models)
     with TestClient(create_app(service=service)) as client:
+        as_staff(client)
         for url, params in _questions(service.projection):
             r = client.get(url, params=params)
             yield url, params, r.status_code, r.json()

@@ -10,7 +10,9 @@ from fastapi import FastAPI
 
 from graph_service import __version__
 from graph_service.api.audit import AuditTrail
+from graph_service.api.declared import document_roles
 from graph_service.api.errors import install_error_handlers
+from graph_service.api.guards import install_guards
 from graph_service.api.routes import auth, entities, fairs, graph, health, recommendations, relationships
 from graph_service.fair.workspace import Fairs
 from graph_service.service import GraphService
@@ -41,9 +43,11 @@ def create_app(settings: Settings | None = None, service: GraphService | None = 
     app = FastAPI(title="TechMatch 科创供需图谱", version=__version__, lifespan=lifespan,
                   description="Graph knowledge and recommendation service for science-and-technology matchmaking.")
     install_error_handlers(app)
+    install_guards(app)
     app.add_middleware(AuditTrail)
     for module in (health, auth, entities, relationships, graph, recommendations, fairs):
         app.include_router(module.router)
+    document_roles(app)
     return app
 
 

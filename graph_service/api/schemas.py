@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from pydantic import BaseModel, Field
@@ -34,7 +35,8 @@ class Entity(BaseModel):
     @classmethod
     def of(cls, node: StoredNode) -> Entity:
         props = dict(node.props)
-        return cls(id=node.id, label=node.label, name=props.pop("name", ""), properties=props)
+        name = props.pop("name", "")
+        return cls(id=node.id, label=node.label, name=_text(name), properties=_plain_json(props))
 
 
 class EntityRef(BaseModel):
@@ -44,7 +46,7 @@ class EntityRef(BaseModel):
 
     @classmethod
     def of(cls, node: StoredNode) -> EntityRef:
-        return cls(id=node.id, label=node.label, name=node.props.get("name", ""))
+        return cls(id=node.id, label=node.label, name=_text(node.props.get("name", "")))
 
     @classmethod
     def namer(cls, p: Projection) -> Callable[[str], EntityRef]:
@@ -60,6 +62,24 @@ class EntityRef(BaseModel):
             return found
 
         return ref
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _plain_json(value: object) -> object:
+    """Stored values as JSON can carry them: a non-finite number (stored before the models refused them) as
+    null, anything not JSON (a Neo4j date, bytes) as its text; a response must not fail on one odd value."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (str, int)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_json(v) for v in value]
+    return str(value)
 
 
 class Relationship(BaseModel):

@@ -27,3 +27,5 @@ class Actor:
 
 
 ANONYMOUS = Actor(None, Role.ANONYMOUS)
+# The command line: whoever runs it holds the store itself, so it acts as an administrator.
+OPERATOR = Actor("cli", Role.ADMIN)

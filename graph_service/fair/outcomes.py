@@ -153,8 +153,9 @@ def _deal(fair: str, o: Outcome, instance: Instance, projects: dict, a: Particip
     project = projects.get(o.project) if o.project else None
     kind = o.deal_kind or (DEAL_KIND[project.kind] if project else "development")
     name = project.title if project else f"{instance.event.name}签约：{a.name} × {b.name}"
+    name = " ".join(name.split())[:200]  # a graph name is one line; fair names may hold line breaks
     when = o.date or instance.event.days[-1]
-    return Deal(id=deal_id(fair, o), name=name[:200], kind=kind, date=when, amount=o.amount)
+    return Deal(id=deal_id(fair, o), name=name, kind=kind, date=when, amount=o.amount)
 
 
 def _roles(a: Participant, b: Participant) -> tuple[str, str]:

@@ -1,40 +1,27 @@
 """The value types of a fair's records (ids, names, texts, days, bounded counts), shared by the instance,
 outcomes and the API's input models. Each refuses what would break a file, a header, a calendar or the
-planner's arrays: control characters, lone surrogates, NaN and infinities, numbers no fair has."""
+planner's arrays: control characters, NaN and infinities, numbers no fair has."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from graph_service.models import _CONTROL, _CONTROL_IN_TEXT, _no_control
 
 # every fair record: no unknown fields, no NaN or infinities (one would stop JSON output and the solver)
 FAIR_MODEL = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-
-def _utf8(value: str) -> str:
-    # JSON's "\ud800" is a lone surrogate: Python holds it, but no UTF-8 file or response can
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as e:
-        raise ValueError(f"holds a lone surrogate (U+{ord(value[e.start]):04X}) at position {e.start}: "
-                         "not valid Unicode") from None
-    return value
-
-
-_Utf8 = AfterValidator(_utf8)
-
 # no whitespace, ',' or ';' (list cells), '/' or '\' (agendas are written to files named after the id)
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s,;/\\]+$"), _no_control(_CONTROL), _Utf8]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s,;/\\]+$"), _no_control(_CONTROL)]
 # one-line words: fields, circles, regions
-Word = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), _no_control(_CONTROL), _Utf8]
+Word = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), _no_control(_CONTROL)]
 # names and titles people read; a line break pasted from a form is kept (agendas escape it)
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-                  _no_control(_CONTROL_IN_TEXT), _Utf8]
-Text = Annotated[str, StringConstraints(max_length=4000), _no_control(_CONTROL_IN_TEXT), _Utf8]
+                  _no_control(_CONTROL_IN_TEXT)]
+Text = Annotated[str, StringConstraints(max_length=4000), _no_control(_CONTROL_IN_TEXT)]
 
 # years a fair can take place in (calendar exports add a day; date.max + 1 day overflows)
 Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]

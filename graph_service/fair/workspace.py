@@ -135,13 +135,38 @@ class Fair:
             self._set_status(state="failed", finished=_now(), error=str(e))
 
     def _planned(self) -> dict:
-        """The status, when a finished plan is there to read; else why not."""
+        """The status, when a finished plan is there to read; else why not. No plan yet is a conflict
+        (409), not an unknown thing (404): the same request succeeds once the fair is planned."""
         status = self.status()
         if status["state"] == "running":
             raise Conflict(f"fair {self.id} is being planned (since {status.get('started')})")
         if not (self.plan_dir / "report.json").is_file():
-            raise NotFound(f"fair {self.id} has no plan yet" + (f": {status['error']}" if status.get("error") else ""))
+            why = f" (the last attempt failed: {status['error']})" if status.get("error") else ""
+            raise Conflict(f"fair {self.id} has no plan yet{why}: plan it first (POST /api/v1/fairs/{self.id}/plan)")
         return status
+
+    def _view(self) -> PlanView:
+        """The plan, if it still fits the layout (PUT /event may have changed it since)."""
+        view = PlanView.read(self.plan_dir)
+        misfit = view.misfit(self.instance())
+        if misfit:
+            raise Conflict(f"the plan of fair {self.id} no longer fits its layout: {misfit}; plan it again")
+        return view
+
+    def participant(self, pid: str) -> None:
+        """NotFound unless `pid` is registered, saying so when they cancelled."""
+        if any(p.id == pid for p in self.instance().participants):
+            return
+        if pid in self.cancelled():
+            raise NotFound(f"participant {pid!r} cancelled: they have no agenda in fair {self.id} any more")
+        raise NotFound(f"no participant {pid!r} in fair {self.id}")
+
+    def cancelled(self) -> set[str]:
+        path = self.root / "changes.jsonl"
+        if not path.is_file():
+            return set()
+        changes = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return {c["cancel"] for c in changes if c.get("cancel")}
 
     def plan_report(self) -> dict:
         status = self._planned()
@@ -152,7 +177,7 @@ class Fair:
         self._planned()
         key = (_identity(self.instance_dir), _identity(self.plan_dir))
         if self._agendas is None or self._agendas[0] != key:
-            self._agendas = (key, Agendas(self.instance(), PlanView.read(self.plan_dir)))
+            self._agendas = (key, Agendas(self.instance(), self._view()))
         return self._agendas[1]
 
     # --- changes after the plan ------------------------------------------------------------------
@@ -161,6 +186,7 @@ class Fair:
         """A cancellation or late registration: no planned meeting moves or is lost."""
         with self._lock():
             self._planned()
+            self._view()
             prob, placement, change = replan(self.instance(), self.plan_dir, cancel=cancel, register=register)
             rep = _replace(self.plan_dir, lambda d: write_replan(prob, placement, change, self.plan_dir, d))
             self._save_instance(prob.instance.model_copy(update={"locked": []}))
@@ -202,13 +228,13 @@ class Fairs:
         with self._lock:
             if fair_id not in self._open:
                 root = self.root / fair_id
-                if not FAIR_ID.match(fair_id) or not (root / "instance" / "event.json").is_file():
+                if not FAIR_ID.fullmatch(fair_id) or not (root / "instance" / "event.json").is_file():
                     raise NotFound(f"no fair {fair_id!r}")
                 self._open[fair_id] = Fair(root)
             return self._open[fair_id]
 
     def create(self, fair_id: str, event: Event) -> Fair:
-        if not FAIR_ID.match(fair_id):
+        if not FAIR_ID.fullmatch(fair_id):
             raise InvalidInput("letters, digits, '-' and '_', at most 64, starting with a letter or digit",
                                field="id")
         with self._lock:

@@ -13,7 +13,7 @@ from graph_service.errors import StoreUnavailable
 from graph_service.projection.graph import LABELS, TYPES, Projection, encode_attr
 from graph_service.projection.names import NamesBuilder
 from graph_service.schema import NUMERIC_ATTRS, PROJECTED_ATTRS, Label
-from graph_service.stores.base import GraphScanner
+from graph_service.stores.base import GraphReader, GraphScanner
 
 log = logging.getLogger(__name__)
 _INT32 = np.iinfo(np.int32)
@@ -47,6 +47,8 @@ def _label_rows(store: GraphScanner, label: Label, wanted: Sequence[str]) -> tup
     except StoreUnavailable:
         raise
     except Exception as exc:
+        if not isinstance(store, GraphReader):
+            raise
         # A stored value the scan cannot decode (SQLite's json_extract refuses the NaN and Infinity written
         # before the models refused them) must not keep the service from starting: read those nodes again
         # through get_nodes, whose decoder takes them, and let the checks below neutralise them.
@@ -71,20 +73,21 @@ def _scanned(store: GraphScanner, label: Label, wanted: Sequence[str]) -> tuple[
     return keys, ids, values
 
 
-def _read_back(store: GraphScanner, label: Label, wanted: Sequence[str]) -> tuple[list, list[str], list[list]]:
+def _read_back(store: GraphReader, label: Label, wanted: Sequence[str]) -> tuple[list, list[str], list[list]]:
     """`_scanned` through the scan of names only (a column of its own) and get_nodes."""
-    keys, ids, names = _scanned(store, label, ("name",))
+    assert isinstance(store, GraphScanner)
+    keys, ids, (names,) = _scanned(store, label, ("name",))
     props: dict[str, dict] = {}
     for i in range(0, len(ids), _READ_CHUNK):
         props.update(_props(store, ids[i:i + _READ_CHUNK]))
-    values = [names[0] if a == "name" else [props.get(node_id, {}).get(a) for node_id in ids] for a in wanted]
+    values = [names if a == "name" else [props.get(node_id, {}).get(a) for node_id in ids] for a in wanted]
     return keys, ids, values
 
 
-def _props(store: GraphScanner, ids: list[str]) -> dict[str, dict]:
+def _props(store: GraphReader, ids: list[str]) -> dict[str, dict]:
     """Properties by id; a node whose properties cannot be read at all counts as having none."""
     try:
-        return {node_id: node.props for node_id, node in store.get_nodes(ids).items()}  # type: ignore[attr-defined]
+        return {node_id: node.props for node_id, node in store.get_nodes(ids).items()}
     except StoreUnavailable:
         raise
     except Exception as exc:

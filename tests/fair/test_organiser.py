@@ -8,7 +8,6 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,45 +17,17 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from graph_service.api.app import create_app
 from graph_service.cli import main
 from graph_service.fair.instance import read_instance
 from graph_service.fair.promote import GraphReads
 from graph_service.schema import Label, RelType
 from graph_service.service import GraphService
-from graph_service.settings import Settings, get_settings
+from graph_service.settings import get_settings
 from graph_service.stores import open_store
-from graph_service.stores.base import GraphStore
-from loaders.importer import load_directory
-from tests.conftest import BACKENDS, Backend, make_backend
+from tests.conftest import Backend
 from tests.fair.test_plan import check_schedule
 
 FAIR = "/api/v1/fairs/f1"
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def market_backend(request: pytest.FixtureRequest, tiny_dir: Path,
-                   tmp_path_factory: pytest.TempPathFactory) -> Backend:
-    """A store of its own (outcomes write deals into it), on each backend, shared by this module's tests."""
-    backend = make_backend(request, request.param, tmp_path_factory.mktemp("fair-market"))
-    with backend.open() as store:
-        load_directory(store, tiny_dir, progress=False)
-    return backend
-
-
-@pytest.fixture(scope="module")
-def market(market_backend: Backend) -> Iterator[GraphStore]:
-    with market_backend.open() as store:
-        yield store
-
-
-@pytest.fixture(scope="module")
-def api(market: GraphStore, tmp_path_factory: pytest.TempPathFactory
-        ) -> Iterator[tuple[TestClient, GraphService, Path]]:
-    fairs = tmp_path_factory.mktemp("fairs")
-    service = GraphService.open(market)
-    with TestClient(create_app(Settings(fairs_dir=fairs), service=service)) as client:
-        yield client, service, fairs / "f1"
 
 
 def _ok(r, status: int = 200) -> dict:
@@ -204,7 +175,7 @@ def test_bad_uploads_name_file_line_and_field_and_change_nothing(api: tuple[Test
     assert detail["msg"] == "requests.csv:2: field 'b': unknown participant 'NOBODY'"
     assert _ok(client.get("/api/v1/fairs/f2"))["participants"] == 1
     _ok(client.post("/api/v1/fairs/f2/promote", json={"nodes": ["NO-SUCH-NODE"]}), 422)
-    _ok(client.get("/api/v1/fairs/f2/report"), 404)  # nothing planned yet
+    _ok(client.get("/api/v1/fairs/f2/report"), 409)  # nothing planned yet: plan first
     _ok(client.get("/api/v1/fairs/nope"), 404)
     _ok(client.post("/api/v1/fairs", json={"id": "bad id", "start": "2026-12-01"}), 422)
 

@@ -2,26 +2,29 @@
 register participants, collect meeting requests and answers, plan (a background job), read the
 report, agendas and overview, re-plan after cancellations and late registrations, record outcomes."""
 
+import io
+import tempfile
 from dataclasses import asdict
-from datetime import date
-from typing import Annotated, Literal
+from typing import IO, Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from starlette.concurrency import run_in_threadpool
 
 from graph_service.api.deps import ServiceDep
-from graph_service.errors import InvalidInput
+from graph_service.errors import InvalidInput, NotFound
+from graph_service.fair.event import Event
 from graph_service.fair.instance import (
     COLUMNS,
     FILES,
-    Event,
-    Id,
     Instance,
     Participant,
     Preference,
     Project,
     Status,
+    other_than_a,
     parse_rows,
 )
 from graph_service.fair.instance import (
@@ -30,8 +33,10 @@ from graph_service.fair.instance import (
 from graph_service.fair.layout import standard_event
 from graph_service.fair.outcomes import Outcome
 from graph_service.fair.promote import estimate_fits, promote
+from graph_service.fair.values import MAX_PEOPLE, MAX_SESSIONS, Day, Id, Tables, Title
 from graph_service.fair.workspace import Fair, Fairs
 from graph_service.service import GraphService
+from graph_service.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/fairs", tags=["fairs"])
 
@@ -44,25 +49,25 @@ FairsDep = Annotated[Fairs, Depends(get_fairs)]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class FairIn(_In):
     id: Id
-    name: str = "永不落幕科创会"
-    start: date | None = Field(None, description="first day (unless `event` is given)")
+    name: Title = "永不落幕科创会"
+    start: Day | None = Field(None, description="first day (unless `event` is given)")
     days: Annotated[int, Field(ge=1, le=14)] = 3
-    sessions: Annotated[int, Field(ge=1, le=1000)] = 100
-    expected_participants: Annotated[int, Field(ge=2)] = 3000
-    expected_projects: Annotated[int, Field(ge=1)] = 2350
-    tables: Annotated[int, Field(ge=1)] | None = Field(None, description="default: one per 15 participants")
+    sessions: Annotated[int, Field(ge=1, le=MAX_SESSIONS)] = 100
+    expected_participants: Annotated[int, Field(ge=2, le=MAX_PEOPLE)] = 3000
+    expected_projects: Annotated[int, Field(ge=1, le=MAX_PEOPLE)] = 2350
+    tables: Tables | None = Field(None, description="default: one per 15 participants")
     event: Event | None = Field(None, description="a layout of your own instead of the standard one")
 
 
 class PromoteIn(_In):
-    nodes: Annotated[list[str], Field(min_length=1, max_length=10_000,
-                                      description="needs, challenges, offers (become projects) and researchers, "
-                                                  "enterprises, institutions (become participants)")]
+    nodes: Annotated[list[Id], Field(min_length=1, max_length=10_000,
+                                     description="needs, challenges, offers (become projects) and researchers, "
+                                                 "enterprises, institutions (become participants)")]
 
 
 class RequestIn(_In):
@@ -71,6 +76,11 @@ class RequestIn(_In):
     preference: Preference = "meet"
     status: Status = "pending"
     fit: Annotated[float, Field(ge=0, le=1)] | None = Field(None, description="default: the matching model's")
+
+    @field_validator("b")
+    @classmethod
+    def _two_people(cls, b: str, info: ValidationInfo) -> str:
+        return other_than_a(b, info)
 
 
 class AnswerIn(_In):
@@ -88,7 +98,7 @@ class CancelIn(_In):
 
 
 class LateIn(_In):
-    participants: list[Participant] = []
+    participants: Annotated[list[Participant], Field(max_length=MAX_PEOPLE)] = []
     requests: list[RequestIn] = []
 
 
@@ -161,12 +171,41 @@ def answer_requests(fair_id: str, rows: list[AnswerIn], fairs: FairsDep) -> dict
              openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 async def import_csv(fair_id: str, part: Literal["projects", "participants", "requests", "locked"],
                      request: Request, fairs: FairsDep) -> dict:
+    fair = fairs.get(fair_id)
+    with tempfile.TemporaryFile() as upload:
+        await _receive(request, upload)
+        # parsing and merging a large file takes seconds: off the event loop, so others are answered
+        return await run_in_threadpool(_import, fair, part, upload)
+
+
+def _upload_limit(request: Request) -> int:
+    settings = getattr(request.app.state, "settings", None) or get_settings()
+    return settings.max_upload_bytes
+
+
+async def _receive(request: Request, into: IO[bytes]) -> None:
+    """The request body into a file, chunk by chunk; 413 as soon as it is larger than the upload limit."""
+    limit = _upload_limit(request)
+    too_large = HTTPException(413, f"the file is larger than the upload limit of {limit:,} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        into.write(chunk)
+    into.seek(0)
+
+
+def _import(fair: Fair, part: str, upload: IO[bytes]) -> dict:
+    text = io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
     try:
-        text = (await request.body()).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("not UTF-8 text", file=f"{part}.csv") from None
-    rows = parse_rows(text, FILES[part], f"{part}.csv")
-    return _merge(fairs.get(fair_id), **{part: rows}, where={part: f"{part}.csv"})
+        rows = parse_rows(text, FILES[part], f"{part}.csv")
+    finally:
+        text.detach()  # the upload file is closed by its owner
+    return _merge(fair, **{part: rows}, where={part: f"{part}.csv"})
 
 
 @router.post("/{fair_id}/plan", status_code=202, summary="Plan the fair (steps 3-4): a background job",
@@ -196,13 +235,15 @@ def plan_report(fair_id: str, fairs: FairsDep) -> dict:
             responses={200: {"content": {"text/csv": {}, "text/calendar": {}}}})
 def agenda(fair_id: str, participant_id: str, fairs: FairsDep,
            format: Literal["json", "csv", "ics"] = "json") -> Response:
-    agendas = fairs.get(fair_id).agendas()
+    fair = fairs.get(fair_id)
+    fair.participant(participant_id)  # 404 for somebody unknown or cancelled, before 409 for no plan yet
+    agendas = fair.agendas()
     if format == "csv":
         return Response(agendas.csv(participant_id), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{participant_id}.csv"'})
+                        headers={"Content-Disposition": attachment(f"{participant_id}.csv")})
     if format == "ics":
         return Response(agendas.ical(participant_id), media_type="text/calendar; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{participant_id}.ics"'})
+                        headers={"Content-Disposition": attachment(f"{participant_id}.ics")})
     return JSONResponse({"participant": participant_id, "items": [asdict(x) for x in agendas.of(participant_id)]})
 
 
@@ -219,7 +260,12 @@ def table_plan(fair_id: str, fairs: FairsDep) -> Response:
 
 @router.post("/{fair_id}/cancellations", summary="A participant cancels (step 6): others keep every meeting")
 def cancel(fair_id: str, body: CancelIn, fairs: FairsDep) -> dict:
-    return fairs.get(fair_id).change_plan(cancel=body.participant)
+    fair = fairs.get(fair_id)
+    try:
+        fair.participant(body.participant)
+    except NotFound as e:  # a body naming nobody is bad input, not a missing page
+        raise InvalidInput(str(e), field="participant") from None
+    return fair.change_plan(cancel=body.participant)
 
 
 @router.post("/{fair_id}/late-registrations", summary="Late registrations (step 6): fitted into free capacity")
@@ -269,6 +315,20 @@ def _requests(instance: Instance, rows: list[RequestIn], service: GraphService) 
     fits = dict(zip(missing, estimate_fits(service.saved_partner_recommender(), service.projection, instance,
                                            [(rows[k].a, rows[k].b) for k in missing])))
     first = max((r.seq for r in instance.requests), default=-1) + 1
-    return [MeetingRequest(a=r.a, b=r.b, preference=r.preference, status=r.status,
-                           fit=r.fit if r.fit is not None else fits[k], seq=first + k) for k, r in enumerate(rows)]
+    out = []
+    for k, r in enumerate(rows):
+        try:
+            out.append(MeetingRequest(a=r.a, b=r.b, preference=r.preference, status=r.status,
+                                      fit=r.fit if r.fit is not None else fits[k], seq=first + k))
+        except ValidationError as e:  # e.g. seq past its bound after an import of huge ones
+            err = e.errors()[0]
+            raise InvalidInput(err["msg"], field=".".join(str(x) for x in (k, *err["loc"]))) from None
+    return out
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition naming a download (RFC 6266): an ASCII fallback without quotes, backslashes,
+    '%' or controls, and the real name as RFC 5987 UTF-8 (张三.ics), so no value can break the header."""
+    fallback = "".join(c if " " <= c <= "~" and c not in '"\\%' else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
