@@ -39,6 +39,16 @@ def tiny_store(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Sqli
     return store
 
 
+@pytest.fixture(scope="session")
+def tiny_models(tiny_store: SqliteStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Models trained once on the tiny market; a service over any backend holding it serves with them."""
+    from graph_service.service import GraphService
+
+    directory = tmp_path_factory.mktemp("models")
+    GraphService.open(tiny_store, directory).train()
+    return directory
+
+
 @pytest.fixture
 def tiny_copy(tiny_dir: Path, tmp_path: Path) -> Path:
     """A private copy of the tiny files that a test may break."""

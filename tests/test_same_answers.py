@@ -23,11 +23,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def models(tiny_store: SqliteStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Models trained once on the embedded store; every backend serves with them."""
-    directory = tmp_path_factory.mktemp("models")
-    GraphService.open(tiny_store, directory).train()
-    return directory
+def models(tiny_models: Path) -> Path:
+    return tiny_models
 
 
 def _questions(p: Projection) -> list[tuple[str, dict]]:

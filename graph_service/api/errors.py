@@ -80,6 +80,7 @@ def _small(value: object) -> object:
     if isinstance(value, (list, dict)) and len(value) <= 20:
         try:
             text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+            text.encode("utf-8")  # UnicodeEncodeError (a ValueError) for a lone surrogate
         except (TypeError, ValueError):
             return _DROP
         return value if len(text) <= _KEPT else _DROP
@@ -87,4 +88,6 @@ def _small(value: object) -> object:
 
 
 def _short(text: str, kept: int = _MSG_KEPT) -> str:
-    return text if len(text) <= kept else text[:kept] + "…"
+    text = text if len(text) <= kept else text[:kept] + "…"
+    # JSON's "\ud800" carries a lone surrogate, which UTF-8 cannot: sent back escaped rather than failing as a 500
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -153,7 +153,7 @@ class Fair:
             raise Conflict(f"the plan of fair {self.id} no longer fits its layout: {misfit}; plan it again")
         return view
 
-    def participant(self, pid: str) -> None:
+    def require_participant(self, pid: str) -> None:
         """NotFound unless `pid` is registered, saying so when they cancelled."""
         if any(p.id == pid for p in self.instance().participants):
             return

@@ -120,20 +120,45 @@ def _codes(vocab: dict[str, list[str]], name: str, column: list, ids: list[str],
     """One attribute's array codes (-1 = missing). A value of the wrong kind (Infinity, NaN, "abc" as a
     level, a number as a category) is left out with a warning: one bad row must not stop the build."""
     numeric = name in NUMERIC_ATTRS
-    out = np.full(len(column), -1, dtype=np.int32)
+    if numeric:
+        fast = _whole_numbers(column)
+        if fast is not None:
+            return fast
+    seen: dict[str, int] = {}  # encode_attr looks codes up in a list
+    codes: list[int] = []
     bad: list[int] = []
     for i, value in enumerate(column):
         if value is None:
-            continue
-        code = _number(value) if numeric else encode_attr(vocab, name, value) if isinstance(value, str) else None
+            code: int | None = -1
+        elif numeric:
+            code = _number(value)
+        elif isinstance(value, str):
+            code = seen.get(value)
+            if code is None:
+                code = seen[value] = encode_attr(vocab, name, value)
+        else:
+            code = None
         if code is None:
             bad.append(i)
-        else:
-            out[i] = code
+            code = -1
+        codes.append(code)
     if bad:
         log.warning("projection: %d %s nodes have an unusable %r (e.g. %s: %r); projected without it",
                     len(bad), label, name, ids[bad[0]], column[bad[0]])
-    return out
+    return np.array(codes, dtype=np.int32)
+
+
+def _whole_numbers(column: list) -> np.ndarray | None:
+    """The usual numeric column at numpy's speed: ints within int32 or None; else None (checked one by one)."""
+    if not all(v is None or type(v) is int for v in column):
+        return None
+    try:
+        arr = np.array([-1 if v is None else v for v in column], dtype=np.int64)
+    except OverflowError:
+        return None
+    if arr.size and (int(arr.min()) <= _INT32.min or int(arr.max()) > _INT32.max):
+        return None
+    return arr.astype(np.int32)
 
 
 def _weights(weight: Sequence, rel_type: object) -> np.ndarray:

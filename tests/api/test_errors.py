@@ -45,3 +45,7 @@ def test_input_json_cannot_carry_gives_a_422_not_a_500(settings: Settings) -> No
         assert r.status_code == 422 and json.loads(r.content)["detail"][0]["loc"] == ["body", "level"]
         r = client.post("/api/v1/entities/fields", content=b'{"id": "F1", "name": "x", "level": 7}', headers=auth)
         assert r.status_code == 422 and r.json()["detail"][0]["input"] == 7  # small values still help
+        # a lone surrogate: JSON carries it, UTF-8 cannot; echoed escaped
+        r = client.post("/api/v1/entities/fields", content=b'{"id": "F1", "name": "x", "level": "\\ud800"}',
+                        headers=auth)
+        assert r.status_code == 422 and r.json()["detail"][0]["input"] == "\\ud800"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -128,8 +129,8 @@ def _routes(w: World) -> Iterator[tuple[str, str, Example, frozenset[str]]]:
 
 
 @pytest.fixture
-def world(tiny_backend: GraphStore) -> Iterator[World]:
-    with TestClient(create_app(service=GraphService.open(tiny_backend))) as client:
+def world(tiny_backend: GraphStore, tiny_models: Path) -> Iterator[World]:
+    with TestClient(create_app(service=GraphService.open(tiny_backend, tiny_models))) as client:
         yield make_world(client)
 
 

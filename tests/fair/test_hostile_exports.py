@@ -122,6 +122,17 @@ def test_csv_exports_neutralise_formulas_and_files_read_back_unchanged(
     assert followup[0]["note"] == "'" + note and followup[0]["a_name"].startswith("'")
 
 
+def test_outcomes_naming_unknown_people_or_projects_are_refused(planned: tuple[TestClient, str, Path]) -> None:
+    client, fair, root = planned
+    before = (root / "outcomes.csv").read_bytes()
+    for row, where in (({"a": "F1", "b": "NOBODY", "outcome": "held"}, "outcomes:3: field 'b': unknown participant"),
+                       ({"a": "F1", "b": "F1", "outcome": "held"}, "outcomes:3: field 'b'"),
+                       ({"a": "F1", "b": "张三", "outcome": "held", "project": "NOPE"}, "outcomes:3: field 'project'")):
+        r = client.post(f"{fair}/outcomes", json=[{"a": "F1", "b": "张三", "outcome": "held"}, row])
+        assert r.status_code == 422 and r.json()["detail"][0]["msg"].startswith(where), r.text
+    assert (root / "outcomes.csv").read_bytes() == before
+
+
 def test_cancelled_participants_and_changed_layouts_are_clear_4xx(planned: tuple[TestClient, str, Path]) -> None:
     client, fair, _ = planned
     _ok(client.post(f"{fair}/cancellations", json={"participant": "C1"}))

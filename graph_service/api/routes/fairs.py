@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from starlette.concurrency import run_in_threadpool
 
 from graph_service.api.deps import ServiceDep
+from graph_service.api.guards import settings_of
 from graph_service.errors import InvalidInput, NotFound
 from graph_service.fair.event import Event
 from graph_service.fair.instance import (
@@ -36,7 +37,6 @@ from graph_service.fair.promote import estimate_fits, promote
 from graph_service.fair.values import MAX_PEOPLE, MAX_SESSIONS, Day, Id, Tables, Title
 from graph_service.fair.workspace import Fair, Fairs
 from graph_service.service import GraphService
-from graph_service.settings import get_settings
 
 router = APIRouter(prefix="/api/v1/fairs", tags=["fairs"])
 
@@ -178,14 +178,9 @@ async def import_csv(fair_id: str, part: Literal["projects", "participants", "re
         return await run_in_threadpool(_import, fair, part, upload)
 
 
-def _upload_limit(request: Request) -> int:
-    settings = getattr(request.app.state, "settings", None) or get_settings()
-    return settings.max_upload_bytes
-
-
 async def _receive(request: Request, into: IO[bytes]) -> None:
     """The request body into a file, chunk by chunk; 413 as soon as it is larger than the upload limit."""
-    limit = _upload_limit(request)
+    limit = settings_of(request.app).max_upload_bytes  # also checked by guards.BodyLimit for text/csv
     too_large = HTTPException(413, f"the file is larger than the upload limit of {limit:,} bytes")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -236,7 +231,7 @@ def plan_report(fair_id: str, fairs: FairsDep) -> dict:
 def agenda(fair_id: str, participant_id: str, fairs: FairsDep,
            format: Literal["json", "csv", "ics"] = "json") -> Response:
     fair = fairs.get(fair_id)
-    fair.participant(participant_id)  # 404 for somebody unknown or cancelled, before 409 for no plan yet
+    fair.require_participant(participant_id)  # 404 for somebody unknown or cancelled, before 409 for no plan yet
     agendas = fair.agendas()
     if format == "csv":
         return Response(agendas.csv(participant_id), media_type="text/csv; charset=utf-8",
@@ -262,7 +257,7 @@ def table_plan(fair_id: str, fairs: FairsDep) -> Response:
 def cancel(fair_id: str, body: CancelIn, fairs: FairsDep) -> dict:
     fair = fairs.get(fair_id)
     try:
-        fair.participant(body.participant)
+        fair.require_participant(body.participant)
     except NotFound as e:  # a body naming nobody is bad input, not a missing page
         raise InvalidInput(str(e), field="participant") from None
     return fair.change_plan(cancel=body.participant)
@@ -289,7 +284,8 @@ def followup(fair_id: str, fairs: FairsDep) -> list[dict]:
 # last: its path would shadow the fixed ones above
 @router.get("/{fair_id}/{part}", summary="The fair's projects, participants, requests or locked meetings")
 def list_part(fair_id: str, part: Literal["projects", "participants", "requests", "locked"], fairs: FairsDep,
-              offset: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=5000)] = 100) -> dict:
+              offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+              limit: Annotated[int, Query(ge=1, le=5000)] = 100) -> dict:
     rows = getattr(fairs.get(fair_id).instance(), part)
     return {"total": len(rows), "columns": COLUMNS[part],
             "rows": [r.model_dump(mode="json") for r in rows[offset:offset + limit]]}
