@@ -36,6 +36,17 @@ class Settings(BaseSettings):
     rate_expensive: str = "30/minute"  # planning jobs, projection rebuilds
     rate_recommend: str = "240/minute"  # recommendations
 
+    @field_validator("rate_expensive", "rate_recommend")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse  # checked at start: a bad limit must not turn routes into errors later
+
+        try:
+            parse(value)
+        except ValueError as e:
+            raise ValueError(f"not a rate limit such as '30/minute': {value!r} ({e})") from None
+        return value
+
     @field_validator("neo4j_uri")
     @classmethod
     def _known_scheme(cls, uri: str) -> str:

@@ -23,7 +23,7 @@ from tqdm import tqdm
 from graph_service.errors import InvalidInput, TechMatchError
 from graph_service.models import NODE_MODELS, REL_MODELS
 from graph_service.stores.base import GraphStore, GraphWriter
-from loaders.checks import LoadChecks, stored_hierarchies
+from loaders.checks import LoadChecks, RowCheck, stored_hierarchies
 from loaders.formats import ImportFile, count_rows, discover, read_rows
 from loaders.reader_process import in_child
 
@@ -59,11 +59,10 @@ def _validation_error(e: ValidationError) -> tuple[str | None, str]:
     return where, first["msg"]
 
 
-def _validated(f: ImportFile, index: int, checks: LoadChecks, on_reject: Callable[[Reject], None] | None
+def _validated(f: ImportFile, check: RowCheck, on_reject: Callable[[Reject], None] | None
                ) -> Iterator[tuple[int, tuple, dict]]:
     """(line, store row, raw row) for every valid row; invalid ones raise or go to `on_reject`."""
     model = NODE_MODELS[f.kind] if f.is_node_file else REL_MODELS[f.kind]  # type: ignore[index]
-    rel_type = None if f.is_node_file else f.kind
     for line, raw in read_rows(f):
         try:
             row = model.model_validate(raw).row()
@@ -73,8 +72,7 @@ def _validated(f: ImportFile, index: int, checks: LoadChecks, on_reject: Callabl
                 raise InvalidInput(reason, file=str(f.path), line=line, field=where) from None
             on_reject(Reject(str(f.path), line, where, reason, raw))
             continue
-        problem = checks.node(index, line, row[0]) if rel_type is None else \
-            checks.rel(index, line, rel_type, row[0], row[1])  # type: ignore[arg-type]
+        problem = check(line, row)
         if problem is None:
             yield line, row, raw
         elif on_reject is None:
@@ -89,7 +87,7 @@ def _validated_batches(files: list[ImportFile], on_reject: Callable[[Reject], No
     checks = LoadChecks([str(f.path) for f in files], stored or {})
     for index, f in enumerate(files):
         batch: list[tuple[int, tuple, dict]] = []
-        for item in _validated(f, index, checks, on_reject):
+        for item in _validated(f, checks.for_file(index, f.kind), on_reject):
             batch.append(item)
             if len(batch) >= BATCH:
                 yield f, batch

@@ -106,3 +106,38 @@ def test_kill_9_mid_load_leaves_the_last_committed_state(
     _cli(backend, "load", str(tiny_copy), "--quiet")
     with backend.open() as store:
         assert store.counts().rels["CO_AUTHOR"] == 500 * 499 // 2
+
+
+def _append_bytes(path: Path, row: bytes) -> int:
+    """Append a raw row; returns its line number."""
+    data = path.read_bytes()
+    path.write_bytes(data + row + b"\n")
+    return data.count(b"\n") + 1
+
+
+@pytest.mark.parametrize("case", ["not UTF-8", "huge cell", "cycle", "repeated id"])
+def test_hostile_files_exit_2_with_one_located_line_and_no_traceback(backend: Backend, tiny_copy: Path,
+                                                                     case: str) -> None:
+    if case == "not UTF-8":
+        line = _append_bytes(tiny_copy / "needs.csv", b"N9999999,\xe9\x9c\x80\xff,need,t,,,,open")
+        expected = f"needs.csv:{line}: not UTF-8 text (byte 0xff at byte 13 of the line)"
+    elif case == "huge cell":
+        line = _append_bytes(tiny_copy / "needs.csv", b"N9999999,x,need," + b"t" * 200_000 + b",,,,open")
+        expected = f"needs.csv:{line}: field 'text': a cell longer than 131,072 characters"
+    elif case == "cycle":  # a region made part of its own child
+        child, parent = (tiny_copy / "part_of.csv").read_text(encoding="utf-8").splitlines()[1].split(",")
+        line = _append_bytes(tiny_copy / "part_of.csv", f"{parent},{child}".encode())
+        expected = f"part_of.csv:{line}: field 'dst': PART_OF from '{parent}' to '{child}' would make a cycle: " \
+                   f"{parent} -> {child} -> {parent}"
+    else:
+        first = (tiny_copy / "researchers.csv").read_text(encoding="utf-8").splitlines()[1]
+        line = _append_bytes(tiny_copy / "researchers.csv", first.encode())
+        expected = f"researchers.csv:{line}: field 'id': id '{first.split(',')[0]}' is already in this load at " \
+                   f"{tiny_copy / 'researchers.csv'}:2"
+    run = _cli(backend, "load", str(tiny_copy), "--quiet", check=False)
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    [message] = run.stderr.strip().splitlines()
+    assert message.startswith("error: ") and message.endswith(expected)
+    with backend.open() as store:
+        assert store.counts().nodes == {}

@@ -43,8 +43,8 @@ def create_app(settings: Settings | None = None, service: GraphService | None = 
     app = FastAPI(title="TechMatch 科创供需图谱", version=__version__, lifespan=lifespan,
                   description="Graph knowledge and recommendation service for science-and-technology matchmaking.")
     install_error_handlers(app)
+    app.add_middleware(AuditTrail)  # inside the guards: their catch-all answers for it too
     install_guards(app)
-    app.add_middleware(AuditTrail)
     for module in (health, auth, entities, relationships, graph, recommendations, fairs):
         app.include_router(module.router)
     document_roles(app)

@@ -35,6 +35,7 @@ from graph_service.service import GraphService
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+OWNER_FILE = "owner.json"
 FAIR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
@@ -89,7 +90,14 @@ class Fair:
         return {"id": self.id, "name": inst.event.name, "days": [d.isoformat() for d in inst.event.days],
                 "sessions": inst.event.sessions, "rooms": len(inst.event.rooms), "slots": len(inst.event.slots),
                 "tables": inst.event.tables, "projects": len(inst.projects),
-                "participants": len(inst.participants), "requests": requests, "plan": self.status()}
+                "participants": len(inst.participants), "requests": requests, "plan": self.status(),
+                "owner": self.owner}
+
+    @property
+    def owner(self) -> str | None:
+        """The organiser account that created it through the API; None for fairs made with the CLI."""
+        path = self.root / OWNER_FILE
+        return json.loads(path.read_text(encoding="utf-8")).get("owner") if path.is_file() else None
 
     # --- before the plan -------------------------------------------------------------------------
     def edit(self, change: Callable[[Instance], tuple[Instance, T]]) -> T:
@@ -233,7 +241,8 @@ class Fairs:
                 self._open[fair_id] = Fair(root)
             return self._open[fair_id]
 
-    def create(self, fair_id: str, event: Event) -> Fair:
+    def create(self, fair_id: str, event: Event, owner: str | None = None) -> Fair:
+        """A new fair; `owner` is the organiser's account that manages it (None: platform staff only)."""
         if not FAIR_ID.fullmatch(fair_id):
             raise InvalidInput("letters, digits, '-' and '_', at most 64, starting with a letter or digit",
                                field="id")
@@ -242,6 +251,7 @@ class Fairs:
             if (root / "instance" / "event.json").is_file():
                 raise Conflict(f"a fair with id {fair_id!r} already exists")
             root.mkdir(parents=True, exist_ok=True)
+            (root / OWNER_FILE).write_text(json.dumps({"owner": owner}), encoding="utf-8")  # before it exists
             _replace(root / "instance", lambda d: write_instance(
                 Instance(event=event, projects=[], participants=[], requests=[]), d))
             self._open[fair_id] = Fair(root)

@@ -64,7 +64,9 @@ _WEIGHTED = frozenset(t for t, m in REL_MODELS.items() if "weight" in m.model_fi
 
 
 def _dumps(props: dict) -> str:
-    return to_json(props).decode()  # pydantic-core's encoder: UTF-8 kept, 7x faster than json.dumps
+    # pydantic-core's encoder: UTF-8 kept, 7x faster than json.dumps; never a bare Infinity that SQLite's JSON
+    # functions refuse (the models refuse non-finite numbers; this guards every other writer)
+    return to_json(props, inf_nan_mode="null").decode()
 
 
 def _rel_props(rel_type: str, weight: float, props: str | None) -> dict:

@@ -15,14 +15,15 @@ from graph_service.service import GraphService
 from graph_service.stores.base import GraphStore
 from graph_service.text.index import TEXT_FIELDS
 from tests.auth.world import ACTORS, SECRET, World, make_world
+from tests.conftest import Backend
 
 NEED_OWNERS = {"admin", "staff", "enterprise"}
 DEAL_PARTIES = {"admin", "staff", "enterprise", "researcher"}
 
 
 @pytest.fixture
-def world(tiny_backend: GraphStore, tiny_models: Path) -> Iterator[World]:
-    with TestClient(create_app(service=GraphService.open(tiny_backend, tiny_models))) as client:
+def world(tiny_backend: GraphStore, tiny_models: Path, backend: Backend) -> Iterator[World]:
+    with TestClient(create_app(backend.settings, GraphService.open(tiny_backend, tiny_models))) as client:
         yield make_world(client)
 
 

@@ -31,8 +31,8 @@ class World:
     region: str
     institution: str
 
-    def call(self, actor: str, method: str, url: str, **kwargs: object):
-        return self.client.request(method, url, headers=self.headers[actor], **kwargs)
+    def call(self, actor: str, method: str, url: str, headers: dict | None = None, **kwargs: object):
+        return self.client.request(method, url, headers={**self.headers[actor], **(headers or {})}, **kwargs)
 
 
 def _first(store: GraphStore, label: Label) -> str:

@@ -7,6 +7,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 
 from graph_service.api.deps import TOKEN_URL, ServiceDep, allow
+from graph_service.api.ratelimit import rate_limit
 from graph_service.auth import accounts
 from graph_service.auth.actor import Actor
 from graph_service.auth.tokens import issue
@@ -58,7 +59,7 @@ class AuditOut(BaseModel):
 
 
 @router.post(TOKEN_URL, response_model=TokenOut, summary="Sign in: user name and password for a bearer token",
-             dependencies=[allow("sign_in")])
+             dependencies=[allow("sign_in"), rate_limit("expensive")])  # per address: slows password guessing
 def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], service: ServiceDep) -> TokenOut:
     account = accounts.authenticate(service.store, form.username[:64], form.password)
     if account is None:

@@ -13,8 +13,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from graph_service.api.deps import ServiceDep
+from graph_service.api.deps import ServiceDep, allow
 from graph_service.api.guards import settings_of
+from graph_service.api.ratelimit import rate_limit
+from graph_service.auth.actor import Actor, Role
+from graph_service.auth.permissions import Resource, allowed, require
 from graph_service.errors import InvalidInput, NotFound
 from graph_service.fair.event import Event
 from graph_service.fair.instance import (
@@ -46,6 +49,20 @@ def get_fairs(request: Request) -> Fairs:
 
 
 FairsDep = Annotated[Fairs, Depends(get_fairs)]
+
+
+def _manager(fair_id: str, fairs: FairsDep, actor: Annotated[Actor, allow("fair.manage")]) -> None:
+    """The fair's organiser (the account that created it) and platform staff manage it."""
+    require(actor, "fair.manage", Resource(owner=fairs.get(fair_id).owner))
+
+
+def _agenda_reader(fair_id: str, participant_id: str, fairs: FairsDep,
+                   actor: Annotated[Actor, allow("fair.agenda")]) -> None:
+    """A participant's agenda: theirs (the enterprise or researcher they are), the organiser's and staff's."""
+    require(actor, "fair.agenda", Resource(frozenset({participant_id}), owner=fairs.get(fair_id).owner))
+
+
+MANAGE = [Depends(_manager)]
 
 
 class _In(BaseModel):
@@ -102,8 +119,8 @@ class LateIn(_In):
     requests: list[RequestIn] = []
 
 
-@router.post("", status_code=201, summary="Create a fair (step 1)")
-def create_fair(body: FairIn, fairs: FairsDep) -> dict:
+@router.post("", status_code=201, summary="Create a fair (step 1); its creator manages it")
+def create_fair(body: FairIn, fairs: FairsDep, actor: Annotated[Actor, allow("fair.create")]) -> dict:
     if body.event is not None:
         event = body.event
     elif body.start is not None:
@@ -111,49 +128,54 @@ def create_fair(body: FairIn, fairs: FairsDep) -> dict:
                                body.start, body.name, body.tables)
     else:
         raise InvalidInput("give the first day (start) or a whole event", field="start")
-    return fairs.create(body.id, event).summary()
+    return fairs.create(body.id, event, owner=actor.username if actor.role == Role.ORGANISER else None).summary()
 
 
-@router.get("", summary="Every fair")
-def list_fairs(fairs: FairsDep) -> list[dict]:
-    return [fairs.get(i).summary() for i in fairs.ids()]
+@router.get("", summary="The fairs the caller manages (every fair for platform staff)")
+def list_fairs(fairs: FairsDep, actor: Annotated[Actor, allow("fair.manage")]) -> list[dict]:
+    mine = (fairs.get(i) for i in fairs.ids())
+    return [f.summary() for f in mine if allowed(actor, "fair.manage", Resource(owner=f.owner))]
 
 
-@router.get("/{fair_id}", summary="A fair: its layout, what is registered and the planning state")
+@router.get("/{fair_id}", dependencies=MANAGE, summary="A fair: its layout, what is registered and the planning state")
 def get_fair(fair_id: str, fairs: FairsDep) -> dict:
     return fairs.get(fair_id).summary()
 
 
-@router.put("/{fair_id}/event", summary="Replace the fair's layout (days, blocks, rooms, slots, tables, limits)")
+@router.put("/{fair_id}/event", dependencies=MANAGE,
+            summary="Replace the fair's layout (days, blocks, rooms, slots, tables, limits)")
 def put_event(fair_id: str, event: Event, fairs: FairsDep) -> dict:
     fair = fairs.get(fair_id)
     fair.set_event(event)
     return fair.summary()
 
 
-@router.post("/{fair_id}/promote", summary="Promote needs, challenges and offers from everyday matching into "
-                                           "projects, and register researchers, enterprises and institutions")
+@router.post("/{fair_id}/promote", dependencies=MANAGE,
+             summary="Promote needs, challenges and offers from everyday matching into "
+                     "projects, and register researchers, enterprises and institutions")
 def promote_nodes(fair_id: str, body: PromoteIn, fairs: FairsDep, service: ServiceDep) -> dict:
     return fairs.get(fair_id).edit(lambda inst: promote(inst, service.projection, service.store, body.nodes))
 
 
-@router.post("/{fair_id}/projects", summary="Add or replace projects (by id)")
+@router.post("/{fair_id}/projects", dependencies=MANAGE, summary="Add or replace projects (by id)")
 def put_projects(fair_id: str, rows: list[Project], fairs: FairsDep) -> dict:
     return _merge(fairs.get(fair_id), projects=rows)
 
 
-@router.post("/{fair_id}/participants", summary="Register participants with availability and limits (by id)")
+@router.post("/{fair_id}/participants", dependencies=MANAGE,
+             summary="Register participants with availability and limits (by id)")
 def put_participants(fair_id: str, rows: list[Participant], fairs: FairsDep) -> dict:
     return _merge(fairs.get(fair_id), participants=rows)
 
 
-@router.post("/{fair_id}/requests", summary="Meeting requests (who wants to meet whom, with priority)")
+@router.post("/{fair_id}/requests", dependencies=MANAGE,
+             summary="Meeting requests (who wants to meet whom, with priority)")
 def put_requests(fair_id: str, rows: list[RequestIn], fairs: FairsDep, service: ServiceDep) -> dict:
     fair = fairs.get(fair_id)
     return _merge(fair, requests=_requests(fair.instance(), rows, service))
 
 
-@router.post("/{fair_id}/answers", summary="Accept or decline meeting requests")
+@router.post("/{fair_id}/answers", dependencies=MANAGE, summary="Accept or decline meeting requests")
 def answer_requests(fair_id: str, rows: list[AnswerIn], fairs: FairsDep) -> dict:
     def change(inst: Instance) -> tuple[Instance, dict]:
         asked = {(r.a, r.b): r for r in inst.requests}
@@ -167,7 +189,8 @@ def answer_requests(fair_id: str, rows: list[AnswerIn], fairs: FairsDep) -> dict
     return fairs.get(fair_id).edit(change)
 
 
-@router.post("/{fair_id}/import/{part}", summary="Import a CSV file (the columns `plan-fair` reads)",
+@router.post("/{fair_id}/import/{part}", dependencies=MANAGE,
+             summary="Import a CSV file (the columns `plan-fair` reads)",
              openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 async def import_csv(fair_id: str, part: Literal["projects", "participants", "requests", "locked"],
                      request: Request, fairs: FairsDep) -> dict:
@@ -203,7 +226,8 @@ def _import(fair: Fair, part: str, upload: IO[bytes]) -> dict:
     return _merge(fair, **{part: rows}, where={part: f"{part}.csv"})
 
 
-@router.post("/{fair_id}/plan", status_code=202, summary="Plan the fair (steps 3-4): a background job",
+@router.post("/{fair_id}/plan", dependencies=[*MANAGE, rate_limit("expensive")],
+             status_code=202, summary="Plan the fair (steps 3-4): a background job",
              description="Themed sessions, their rooms and blocks, invitations and the 1:1 schedule. Poll "
                          "GET /plan; the full-size fair takes about 70 s.")
 def start_plan(fair_id: str, background: BackgroundTasks, fairs: FairsDep,
@@ -214,19 +238,21 @@ def start_plan(fair_id: str, background: BackgroundTasks, fairs: FairsDep,
     return status
 
 
-@router.get("/{fair_id}/plan", summary="The planning job's state, and the report when done")
+@router.get("/{fair_id}/plan", dependencies=MANAGE, summary="The planning job's state, and the report when done")
 def plan_status(fair_id: str, fairs: FairsDep) -> dict:
     fair = fairs.get(fair_id)
     status = fair.status()
     return {**status, "report": fair.plan_report() if status["state"] == "done" else None}
 
 
-@router.get("/{fair_id}/report", summary="The plan report: value, bound, gap, fairness, idle slots, unmet requests")
+@router.get("/{fair_id}/report", dependencies=MANAGE,
+            summary="The plan report: value, bound, gap, fairness, idle slots, unmet requests")
 def plan_report(fair_id: str, fairs: FairsDep) -> dict:
     return fairs.get(fair_id).plan_report()
 
 
-@router.get("/{fair_id}/agendas/{participant_id}", summary="A participant's agenda as JSON, CSV or iCalendar",
+@router.get("/{fair_id}/agendas/{participant_id}", dependencies=[Depends(_agenda_reader)],
+            summary="A participant's agenda as JSON, CSV or iCalendar",
             responses={200: {"content": {"text/csv": {}, "text/calendar": {}}}})
 def agenda(fair_id: str, participant_id: str, fairs: FairsDep,
            format: Literal["json", "csv", "ics"] = "json") -> Response:
@@ -242,18 +268,21 @@ def agenda(fair_id: str, participant_id: str, fairs: FairsDep,
     return JSONResponse({"participant": participant_id, "items": [asdict(x) for x in agendas.of(participant_id)]})
 
 
-@router.get("/{fair_id}/overview", summary="The organiser's overview: programme, slot load, agenda spread")
+@router.get("/{fair_id}/overview", dependencies=MANAGE,
+            summary="The organiser's overview: programme, slot load, agenda spread")
 def overview(fair_id: str, fairs: FairsDep) -> dict:
     return fairs.get(fair_id).agendas().overview()
 
 
-@router.get("/{fair_id}/table-plan", summary="Who sits at which table in each slot (CSV for the floor staff)",
+@router.get("/{fair_id}/table-plan", dependencies=MANAGE,
+            summary="Who sits at which table in each slot (CSV for the floor staff)",
             responses={200: {"content": {"text/csv": {}}}})
 def table_plan(fair_id: str, fairs: FairsDep) -> Response:
     return Response(fairs.get(fair_id).agendas().table_plan_csv(), media_type="text/csv; charset=utf-8")
 
 
-@router.post("/{fair_id}/cancellations", summary="A participant cancels (step 6): others keep every meeting")
+@router.post("/{fair_id}/cancellations", dependencies=MANAGE,
+             summary="A participant cancels (step 6): others keep every meeting")
 def cancel(fair_id: str, body: CancelIn, fairs: FairsDep) -> dict:
     fair = fairs.get(fair_id)
     try:
@@ -263,7 +292,8 @@ def cancel(fair_id: str, body: CancelIn, fairs: FairsDep) -> dict:
     return fair.change_plan(cancel=body.participant)
 
 
-@router.post("/{fair_id}/late-registrations", summary="Late registrations (step 6): fitted into free capacity")
+@router.post("/{fair_id}/late-registrations", dependencies=MANAGE,
+             summary="Late registrations (step 6): fitted into free capacity")
 def late(fair_id: str, body: LateIn, fairs: FairsDep, service: ServiceDep) -> dict:
     fair = fairs.get(fair_id)
     instance = fair.instance()  # with the late-comers, for their fits; re-planning checks it all
@@ -271,18 +301,21 @@ def late(fair_id: str, body: LateIn, fairs: FairsDep, service: ServiceDep) -> di
     return fair.change_plan(register=(body.participants, _requests(with_late, body.requests, service)))
 
 
-@router.post("/{fair_id}/outcomes", summary="Record outcomes after the fair (step 7): signed ones become deals")
+@router.post("/{fair_id}/outcomes", dependencies=MANAGE,
+             summary="Record outcomes after the fair (step 7): signed ones become deals")
 def record(fair_id: str, rows: list[Outcome], fairs: FairsDep, service: ServiceDep) -> dict:
     return fairs.get(fair_id).record_outcomes(service, rows).summary()
 
 
-@router.get("/{fair_id}/followup", summary="Outcomes that go back to everyday follow-up, intentions first")
+@router.get("/{fair_id}/followup", dependencies=MANAGE,
+            summary="Outcomes that go back to everyday follow-up, intentions first")
 def followup(fair_id: str, fairs: FairsDep) -> list[dict]:
     return fairs.get(fair_id).followup()
 
 
 # last: its path would shadow the fixed ones above
-@router.get("/{fair_id}/{part}", summary="The fair's projects, participants, requests or locked meetings")
+@router.get("/{fair_id}/{part}", dependencies=MANAGE,
+            summary="The fair's projects, participants, requests or locked meetings")
 def list_part(fair_id: str, part: Literal["projects", "participants", "requests", "locked"], fairs: FairsDep,
               offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
               limit: Annotated[int, Query(ge=1, le=5000)] = 100) -> dict:

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from graph_service.api.deps import ServiceDep, allow
+from graph_service.api.ratelimit import rate_limit
 from graph_service.api.schemas import (
     CommunityOut,
     ConnectionOut,
@@ -45,7 +46,8 @@ def neighbourhood(
         truncated=result.truncated)
 
 
-@router.post("/projection/rebuild", response_model=ProjectionInfo, dependencies=[allow("graph.write")],
+@router.post("/projection/rebuild", response_model=ProjectionInfo,
+             dependencies=[allow("graph.write"), rate_limit("expensive")],
              summary="Rebuild the in-memory projection from the store (after out-of-band loads)")
 def rebuild(service: ServiceDep) -> ProjectionInfo:
     p = service.rebuild_projection()

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from graph_service.api.deps import ServiceDep, allow
+from graph_service.api.ratelimit import rate_limit
 from graph_service.api.schemas import (
     CollaboratorOut,
     EntityRef,
@@ -34,6 +35,7 @@ router = APIRouter(prefix="/api/v1/recommendations", tags=["recommendations"])
 # Recommendations for a need or an enterprise are its members' and staff's; for a researcher, theirs and staff's.
 # Ownership is read from the projection the recommendation itself reads.
 ForEnterprise = Annotated[Actor, allow("recommend.enterprise")]
+LIMITED = [rate_limit("recommend")]
 ForResearcher = Annotated[Actor, allow("recommend.researcher")]
 
 
@@ -44,7 +46,7 @@ def _own(actor: Actor, action: str, service: GraphService, *node_ids: str | None
         require(actor, action, owners_in(p, node_id, p.label_of(i)) if i is not None else Resource())
 
 
-@router.get("/collaborators/{researcher_id}", response_model=list[CollaboratorOut],
+@router.get("/collaborators/{researcher_id}", response_model=list[CollaboratorOut], dependencies=LIMITED,
             summary="Researchers likely to collaborate next with this one (co-authorship link prediction)")
 def collaborators(researcher_id: str, service: ServiceDep, actor: ForResearcher,
                   top_k: Annotated[int, Query(ge=1, le=100)] = 10) -> list[CollaboratorOut]:
@@ -56,7 +58,7 @@ def collaborators(researcher_id: str, service: ServiceDep, actor: ForResearcher,
             for s in found]
 
 
-@router.get("/partners", response_model=PartnersOut,
+@router.get("/partners", response_model=PartnersOut, dependencies=LIMITED,
             summary="Researchers and institutions to partner with, for an enterprise or one of its needs",
             description="Each researcher comes with the graph paths behind the suggestion (typed nodes and "
                         "relationships) and the words of the need that matched their expertise. A brand-new "
@@ -86,7 +88,7 @@ async def partners(service: ServiceDep, actor: ForEnterprise, enterprise: str | 
         exposure=None if exposure is None else ExposureOut(requests=service.exposure.requests, **vars(exposure)))
 
 
-@router.get("/needs/{researcher_id}", response_model=list[NeedOut],
+@router.get("/needs/{researcher_id}", response_model=list[NeedOut], dependencies=LIMITED,
             summary="Open needs and 揭榜挂帅 challenges that fit a researcher, with the reasons")
 def needs(researcher_id: str, service: ServiceDep, actor: ForResearcher,
           top_k: Annotated[int, Query(ge=1, le=100)] = 10, challenges_only: bool = False) -> list[NeedOut]:
@@ -97,7 +99,7 @@ def needs(researcher_id: str, service: ServiceDep, actor: ForResearcher,
                     paths=_paths(s.paths, ref), matched_words=s.matched_words) for s in found]
 
 
-@router.get("/teams/{need_id}", response_model=TeamsOut,
+@router.get("/teams/{need_id}", response_model=TeamsOut, dependencies=LIMITED,
             summary="Small teams (2-4) whose expertise together covers a challenge's fields (CP-SAT)")
 def teams(need_id: str, service: ServiceDep, actor: ForEnterprise, count: Annotated[int, Query(ge=1, le=10)] = 3,
           min_size: Annotated[int, Query(ge=1, le=6)] = 2, max_size: Annotated[int, Query(ge=1, le=6)] = 4) -> TeamsOut:
