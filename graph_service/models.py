@@ -114,6 +114,8 @@ class Deal(Node):
     @model_validator(mode="after")
     def _year_from_date(self) -> Deal:
         # year is derived so that the projection can filter deals by time without parsing dates
+        if not 1950 <= self.date.year <= 2100:
+            raise ValueError(f"date {self.date} is outside 1950-2100")
         if self.year is None:
             object.__setattr__(self, "year", self.date.year)
         elif self.year != self.date.year:
