@@ -16,6 +16,7 @@ import click
 from graph_service.errors import InvalidInput, StoreUnavailable, TechMatchError
 from graph_service.settings import get_settings
 from graph_service.stores import open_store
+from graph_service.stores.records import cli_audit
 
 TIER_CHOICE = click.Choice(["tiny", "city", "province"])
 # Commands whose modules load only when asked for: they import FastAPI, scikit-learn and OR-Tools,
@@ -86,6 +87,8 @@ def load(directory: Path, skip_invalid: bool, rejects: Path, quiet: bool) -> Non
     with open_store(get_settings()) as store:
         report = load_directory(store, directory, skip_invalid=skip_invalid, rejects_path=rejects,
                                 progress=not quiet)
+        store.append_audit(cli_audit("load", str(directory.resolve()), rows=report.loaded,
+                                     rejected=len(report.rejected)))
     if report.rejected:
         click.echo(f"rejected {len(report.rejected):,} rows; reasons in {rejects}")
     click.echo(f"loaded {report.loaded:,} rows in {report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s)")

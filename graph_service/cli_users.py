@@ -14,7 +14,7 @@ from graph_service.auth.actor import Role
 from graph_service.settings import get_settings
 from graph_service.stores import open_store
 from graph_service.stores.base import GraphStore
-from graph_service.stores.records import AuditEntry
+from graph_service.stores.records import cli_audit
 
 ROLE_CHOICE = click.Choice([r.value for r in Role if r != Role.ANONYMOUS])
 
@@ -32,8 +32,7 @@ def _password() -> str:
 
 
 def _audit(store: GraphStore, action: str, username: str, **detail: object) -> None:
-    store.append_audit(AuditEntry(actor=f"cli:{getpass.getuser()}", role="cli", action=f"users {action}",
-                                  target=username, detail=detail))
+    store.append_audit(cli_audit(f"users {action}", username, **detail))
 
 
 @click.group()

@@ -35,8 +35,9 @@ class Settings(BaseSettings):
     # per account (or per address when anonymous), "N/minute" in the `limits` notation
     rate_expensive: str = "30/minute"  # planning jobs, projection rebuilds
     rate_recommend: str = "240/minute"  # recommendations
+    rate_sign_in: str = "20/minute"  # sign-in attempts per address: slows password guessing
 
-    @field_validator("rate_expensive", "rate_recommend")
+    @field_validator("rate_expensive", "rate_recommend", "rate_sign_in")
     @classmethod
     def _rate(cls, value: str) -> str:
         from limits import parse  # checked at start: a bad limit must not turn routes into errors later

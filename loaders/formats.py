@@ -23,9 +23,9 @@ LIST_SEPARATOR = "|"
 _SUFFIXES = (".csv", ".jsonl")
 # utf-8-sig: a leading byte order mark (Excel writes one) is dropped, not read as part of the first column
 ENCODING = "utf-8-sig"
-# No valid row comes near these (the longest field is 4,000 characters): they bound what a bad file costs.
+# No valid row comes near it (the longest field is 4,000 characters): it bounds what a bad line costs. CSV
+# cells have the csv module's field_size_limit (131,072), left as it is: the setting is process-wide.
 MAX_JSONL_LINE = 1 << 20  # characters
-CSV_FIELD_LIMIT = csv.field_size_limit()  # the csv module's (131,072); left as it is: it is process-wide
 
 
 @dataclass(frozen=True)
@@ -142,8 +142,9 @@ def _read_csv(path: Path, list_fields: frozenset[str]) -> Iterator[tuple[int, di
 
 def _not_utf8(path: Path) -> InvalidInput:
     """The first line that does not decode (a text reader decodes ahead, in blocks, so find it again)."""
-    with path.open("rb") as fh:
-        for n, raw in enumerate(fh, 1):
+    with path.open(encoding="latin-1", newline="") as fh:  # a character per byte, lines split as the readers do
+        for n, text in enumerate(fh, 1):
+            raw = text.encode("latin-1")
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError as e:
@@ -155,10 +156,11 @@ def _not_utf8(path: Path) -> InvalidInput:
 def _csv_error(e: csv.Error, path: Path, header: list[str], first: int, line: int) -> InvalidInput:
     if "field larger than field limit" not in str(e):
         return InvalidInput(f"not valid CSV: {e}", file=str(path), line=line)
+    limit = csv.field_size_limit()
     with path.open(encoding=ENCODING, newline="") as fh:
-        cell = _long_cell(islice(fh, first - 1, None), CSV_FIELD_LIMIT)
+        cell = _long_cell(islice(fh, first - 1, None), limit)
     name = header[cell] if cell is not None and cell < len(header) else None
-    return InvalidInput(f"a cell longer than {CSV_FIELD_LIMIT:,} characters", file=str(path), line=line, field=name)
+    return InvalidInput(f"a cell longer than {limit:,} characters", file=str(path), line=line, field=name)
 
 
 def _long_cell(lines: Iterable[str], limit: int) -> int | None:

@@ -37,7 +37,8 @@ def fuzzed(request: pytest.FixtureRequest, tiny_dir: Path, tiny_models: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, dict]]:
     backend = make_backend(request, request.param, tmp_path_factory.mktemp("fuzz"))
     # generous limits: the fuzzer's requests are not what the rate limits guard against
-    config = backend.settings.model_copy(update={"rate_expensive": "100000/minute", "rate_recommend": "100000/minute"})
+    config = backend.settings.model_copy(update={"rate_expensive": "100000/minute", "rate_recommend": "100000/minute",
+                                                   "rate_sign_in": "100000/minute"})
     with backend.open() as store:
         load_directory(store, tiny_dir, progress=False)
         with TestClient(create_app(config, GraphService.open(store, tiny_models))) as client:

@@ -28,8 +28,8 @@ from graph_service.api.deps import current_actor
 from graph_service.api.guards import settings_of
 from graph_service.auth.actor import Actor
 
-Kind = Literal["expensive", "recommend"]
-_SETTING: dict[str, str] = {"expensive": "rate_expensive", "recommend": "rate_recommend"}
+Kind = Literal["expensive", "recommend", "sign_in"]
+_SETTING: dict[str, str] = {"expensive": "rate_expensive", "recommend": "rate_recommend", "sign_in": "rate_sign_in"}
 _UNITS = {"second": "秒", "minute": "分钟", "hour": "小时", "day": "天", "month": "月", "year": "年"}
 
 

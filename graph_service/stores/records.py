@@ -6,6 +6,7 @@ behind this one interface, which `GraphStore` extends.
 
 from __future__ import annotations
 
+import getpass
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +35,11 @@ class AuditEntry:
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def cli_audit(action: str, target: str, **detail: object) -> AuditEntry:
+    """An entry for a write made from the command line, by the operating-system user who ran it."""
+    return AuditEntry(actor=f"cli:{getpass.getuser()}", role="cli", action=action, target=target, detail=detail)
 
 
 class RecordStore(ABC):

@@ -10,15 +10,11 @@ from contextlib import contextmanager
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from graph_service.api.deps import TOKEN_URL
-from graph_service.auth.accounts import add_user
 from graph_service.settings import Settings
 from tests.conftest import Backend
 
-PASSWORD = "guard-test-password-7"
 JSON_LIMIT = 4096
 UPLOAD_LIMIT = 16384
 
@@ -30,12 +26,6 @@ def settings(backend: Backend) -> Settings:
                                                "max_upload_bytes": UPLOAD_LIMIT})
 
 
-def sign_in(client: TestClient, username: str = "staff1", role: str = "staff") -> dict[str, str]:
-    """Headers of a real bearer token for a new account (OAuth2 form post to the token endpoint)."""
-    add_user(client.app.state.service.store, username, role, None, PASSWORD)
-    r = client.post(TOKEN_URL, data={"username": username, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 @contextmanager

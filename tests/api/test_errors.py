@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from graph_service.api.app import create_app
 from graph_service.settings import Settings
-from tests.api.conftest import sign_in
+from tests.conftest import sign_in
 
 
 def test_a_200_kb_name_gets_a_small_422_naming_the_field(settings: Settings) -> None:

@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 from graph_service.api.app import create_app
 from graph_service.api.guards import INTERNAL_ERROR
 from graph_service.settings import Settings
-from tests.api.conftest import JSON_LIMIT, UPLOAD_LIMIT, served, sign_in
+from tests.api.conftest import JSON_LIMIT, UPLOAD_LIMIT, served
+from tests.conftest import sign_in
 
 FAIR = "/api/v1/fairs/f1"
 MB = 1 << 20

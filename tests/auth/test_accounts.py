@@ -67,8 +67,9 @@ def test_users_commands_manage_accounts_that_sign_in(runner: CliRunner, backend:
             assert _token(client, "zhang", "second-password").status_code == 200
         assert runner.invoke(main, ["users", "disable", "nobody"]).exit_code == 1
         actions = [(e.action, e.target) for e in store.read_audit()]
-        assert actions[:5] == [("users set-password", "zhang"), ("users enable", "zhang"), ("users disable", "zhang"),
-                               ("users add", "li"), ("users add", "zhang")]
+        assert actions[:6] == [("users set-password", "zhang"), ("users enable", "zhang"), ("users disable", "zhang"),
+                               ("users add", "li"), ("users add", "zhang"), ("load", str(tiny_dir.resolve()))]
+        assert store.read_audit()[5].actor.startswith("cli:") and store.read_audit()[5].detail["rows"] > 1000
 
 
 def test_tokens_are_signed_short_lived_and_checked(backend: Backend) -> None:

@@ -59,7 +59,7 @@ class AuditOut(BaseModel):
 
 
 @router.post(TOKEN_URL, response_model=TokenOut, summary="Sign in: user name and password for a bearer token",
-             dependencies=[allow("sign_in"), rate_limit("expensive")])  # per address: slows password guessing
+             dependencies=[allow("sign_in"), rate_limit("sign_in")])
 def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], service: ServiceDep) -> TokenOut:
     account = accounts.authenticate(service.store, form.username[:64], form.password)
     if account is None:
