@@ -63,23 +63,26 @@ def list_() -> None:
     click.echo(f"{len(found)} accounts")
 
 
+def _switch(username: str, disabled: bool) -> None:
+    action = "disable" if disabled else "enable"
+    with open_store(get_settings()) as store:
+        accounts.set_disabled(store, username, disabled)
+        _audit(store, action, username)
+    click.echo(f"{action}d {username}")
+
+
 @users.command("disable")
 @click.argument("username")
 def disable(username: str) -> None:
     """Refuse the account's sign-ins and its tokens from now on."""
-    with open_store(get_settings()) as store:
-        accounts.set_disabled(store, username, True)
-        _audit(store, "disable", username)
-    click.echo(f"disabled {username}")
+    _switch(username, True)
 
 
 @users.command("enable")
 @click.argument("username")
 def enable(username: str) -> None:
-    with open_store(get_settings()) as store:
-        accounts.set_disabled(store, username, False)
-        _audit(store, "enable", username)
-    click.echo(f"enabled {username}")
+    """Let the account sign in again."""
+    _switch(username, False)
 
 
 @users.command("set-password")

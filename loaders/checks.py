@@ -32,13 +32,13 @@ class LoadChecks:
     """What this load has seen so far: where each id and relationship came first, and the hierarchies.
 
     A relationship is keyed by the string "src dst" (ids hold no space): exact, and measured 3 times
-    faster than numbering ids and packing two numbers into an int. Memory: about 130 bytes per row
-    (1.08 M rows of the city tier: see loaders/README.md)."""
+    faster than numbering ids and packing two numbers into an int. Memory: about 125 bytes per node
+    and per relationship of the largest type (see loaders/README.md)."""
 
     def __init__(self, files: list[str], stored: dict[RelType, list[tuple[str, str]]]) -> None:
         self._files = files
         self._nodes: dict[str, int] = {}  # id -> place
-        self._rels: dict[RelType, dict[str, int]] = defaultdict(dict)  # "src dst" -> place
+        self._rels: dict[RelType, dict[str, int]] = {}  # "src dst" -> place, for the current type
         self._parents: dict[RelType, dict[str, list[str]]] = {t: defaultdict(list) for t in HIERARCHIES}
         for t, edges in stored.items():
             for child, parent in edges:
@@ -58,7 +58,9 @@ class LoadChecks:
                     self._error(f"id {row[0]!r} is already in this load at {self._where(place)}", here, "id")
             return node
 
-        seen, parents = self._rels[kind], self._parents.get(kind)
+        if kind not in self._rels:  # a type's files come together (see formats.discover): the last one's are done
+            self._rels.clear()
+        seen, parents = self._rels.setdefault(kind, {}), self._parents.get(kind)
 
         def rel(line: int, row: tuple) -> InvalidInput | None:
             here = base | line

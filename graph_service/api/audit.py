@@ -7,9 +7,10 @@ buffering bodies; the entry is appended after the response, in a worker thread.
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from graph_service.api.deps import TOKEN_URL
+from graph_service.api.guards import ResponseWatch
 from graph_service.auth.actor import ANONYMOUS
 from graph_service.stores.records import AuditEntry
 
@@ -25,21 +26,14 @@ class AuditTrail:
         if scope["type"] != "http" or scope["method"] not in _WRITES or scope["path"] == TOKEN_URL:
             await self.app(scope, receive, send)
             return
-        status = 0
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        watch = ResponseWatch(send)
         await self.app(scope, receive, watch)
-        if 200 <= status < 400:
+        if 200 <= watch.status < 400:
             actor = scope.get("state", {}).get("actor", ANONYMOUS)
             route = scope.get("route")
             entry = AuditEntry(actor=actor.username or "anonymous", role=str(actor.role),
                                action=f"{scope['method']} {getattr(route, 'path', scope['path'])}",
                                target=scope["path"],
-                               detail={"status": status,
+                               detail={"status": watch.status,
                                        "query": scope.get("query_string", b"").decode("latin-1")[:_QUERY_KEPT]})
             await run_in_threadpool(scope["app"].state.service.store.append_audit, entry)

@@ -53,6 +53,18 @@ async def _answer(scope: Scope, receive: Receive, send: Send, status: int, detai
     await JSONResponse({"detail": detail}, status_code=status, headers=headers)(scope, receive, send)
 
 
+class ResponseWatch:
+    """A `send` that remembers the response's status once it has started (0 before)."""
+
+    def __init__(self, send: Send) -> None:
+        self.send, self.status = send, 0
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self.send(message)
+
+
 class CatchAll:
     """Any exception a route lets through becomes a logged JSON 500. Starlette's ServerErrorMiddleware
     answers too but then raises again, and the server closes the connection after the answer without
@@ -65,17 +77,11 @@ class CatchAll:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watch = ResponseWatch(send)
         try:
             await self.app(scope, receive, watch)
         except Exception:
-            if started:
+            if watch.status:
                 raise  # half an answer is out: only closing the connection tells the client (the server logs it)
             log.exception("unexpected error in %s %s", scope["method"], scope["path"])
             await _answer(scope, receive, send, 500, INTERNAL_ERROR)
@@ -171,7 +177,6 @@ class BodyLimit:
             await self._refuse(scope, receive, send, BodyTooLarge(limit))
             return
         received = 0
-        started = False
 
         async def counted() -> Message:
             nonlocal received
@@ -184,15 +189,11 @@ class BodyLimit:
                     raise BodyTooLarge(limit)
             return message
 
-        async def watch(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watch = ResponseWatch(send)
         try:
             await self.app(scope, counted, watch)
         except BodyTooLarge as exc:  # raised where no exception handler answered it
-            if started:
+            if watch.status:
                 raise
             await self._refuse(scope, receive, send, exc)
 

@@ -17,6 +17,7 @@ from graph_service.service import GraphService
 from graph_service.stores.sqlite_store import SqliteStore
 from loaders.generator import generate
 from loaders.importer import load_directory
+from tests.conftest import as_staff
 
 
 def _reach(p, node: str, hop: Hop) -> set[str]:
@@ -63,6 +64,7 @@ def test_held_out_coauthorships_rank_above_random_pairs(tmp_path: Path) -> None:
 
 def test_collaborators_through_the_api(tiny_store: SqliteStore) -> None:
     with TestClient(create_app(service=GraphService.open(tiny_store))) as client:
+        as_staff(client)
         body = client.get("/api/v1/recommendations/collaborators/R0000001", params={"top_k": 3}).json()
         assert len(body) <= 3 and all(s["researcher"]["label"] == "Researcher" for s in body)
         assert client.get("/api/v1/recommendations/collaborators/I000001").status_code == 422
