@@ -219,6 +219,7 @@ def demo(ctx: click.Context, tier: str | None, host: str | None, port: int | Non
             click.echo(f"empty store: generating the {tier} demo market in {out}")
             run(tier, out)
             report = load_directory(store, out)
+            store.append_audit(cli_audit("load", str(out.resolve()), rows=report.loaded, demo=True))
             click.echo(f"loaded {report.loaded:,} rows in {report.seconds:.1f} s")
         else:
             click.echo("store already holds data; serving it")

@@ -60,6 +60,8 @@ def create(service: GraphService, actor: Actor, label: Label, body: Node | Posti
             raise InvalidInput("请指明发布者（poster）", field="poster")
         require(actor, "entity.write", Resource(frozenset({poster})))
         if isinstance(body, NeedIn):
+            if service.store.labels_of([poster]).get(poster, Label.ENTERPRISE) != Label.ENTERPRISE:
+                raise InvalidInput("需求由企业发布：poster 须为企业", field="poster")
             check_status(service.store, node.id, body.status)
         links.append((RelType.POSTED, PlainRel(src=poster, dst=node.id)))
         links += [(RelType.ABOUT, WeightedRel(src=node.id, dst=f)) for f in dict.fromkeys(body.fields)]

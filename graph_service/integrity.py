@@ -28,8 +28,14 @@ def check_acyclic(store: GraphReader, rel_type: RelType, src: str, dst: str) -> 
 
 
 def check_delete_node(store: GraphReader, node_id: str, label: str) -> None:
-    if label == Label.DEAL:
-        return  # deleting a deal removes its parties' links with it, explicitly
+    if label == Label.DEAL:  # deleting a deal removes its parties' links with it, explicitly...
+        for r in store.relationships(node_id, [RelType.FULFILS], "out", limit=1000):
+            _unsigned_first(store, r.dst)  # ...but a need it made `signed` must not stay so without it
+        return
+    posted = store.relationships(node_id, [RelType.POSTED], "out", limit=1000)
+    if posted:
+        raise Conflict(f"{node_id!r} 发布了 {len(posted)} 项需求或成果（{posted[0].dst} 等），不能删除；"
+                       "请先删除这些需求或成果")
     named = store.relationships(node_id, [RelType.PARTY_TO], "out", limit=1000)
     fulfilled = store.relationships(node_id, [RelType.FULFILS], "in", limit=1000) if label == Label.NEED else []
     deals = sorted({r.dst for r in named} | {r.src for r in fulfilled})
@@ -43,6 +49,8 @@ def check_delete_rel(store: GraphReader, rel_type: RelType, src: str, dst: str) 
         parties = store.relationships(dst, [RelType.PARTY_TO], "in", limit=MIN_PARTIES + 1)
         if len(parties) <= MIN_PARTIES:
             raise Conflict(f"成交 {dst!r} 至少要有 {MIN_PARTIES} 个当事方，不能再移除 {src!r}")
+    if rel_type == RelType.FULFILS:
+        _unsigned_first(store, dst)
     if rel_type == RelType.POSTED:
         posters = store.relationships(dst, [RelType.POSTED], "in", limit=2)
         if len(posters) <= 1:
@@ -52,3 +60,9 @@ def check_delete_rel(store: GraphReader, rel_type: RelType, src: str, dst: str) 
 def check_status(store: GraphReader, need_id: str, status: str) -> None:
     if status == "signed" and not store.relationships(need_id, [RelType.FULFILS], "in", limit=1):
         raise InvalidInput("只有已有成交（FULFILS）对应的需求才能标记为 signed", field="status")
+
+
+def _unsigned_first(store: GraphReader, need_id: str) -> None:
+    need = store.get_node(need_id)
+    if need is not None and need.props.get("status") == "signed":
+        raise Conflict(f"需求 {need_id!r} 已标记为 signed，且由该成交对应；请先修改该需求的状态")

@@ -127,7 +127,7 @@ def load_directory(store: GraphStore, directory: Path, *, skip_invalid: bool = F
     files = discover(directory)
     total = sum(count_rows(f.path) for f in files)
     # read before the transaction: a write that adds to a hierarchy meanwhile is not seen (they are rare)
-    validated = partial(_validated_batches, stored=stored_hierarchies(store, {f.kind for f in files}))  # type: ignore[arg-type]
+    validated = partial(_validated_batches, stored=stored_hierarchies(store, {f.kind for f in files}))
 
     def work(writer: GraphWriter) -> LoadReport:
         report = LoadReport()  # fresh on every attempt: the store may retry `work`

@@ -37,6 +37,8 @@ def test_a_need_is_created_with_its_poster_and_a_server_id(client: TestClient) -
     assert rels == {("POSTED", "E000001", need), ("ABOUT", need, "F01")}
     r = client.post("/api/v1/entities/needs", json={**NEED, "poster": "F01"})  # a field cannot post
     assert r.status_code == 422
+    r = client.post("/api/v1/entities/needs", json={**NEED, "poster": "R0000001"})  # needs are enterprises'
+    assert r.status_code == 422 and _field(r) == ["poster"]
     r = client.post("/api/v1/entities/needs", json={**NEED, "poster": "ghost"})
     assert r.status_code == 404
     assert client.put("/api/v1/entities/needs/N-new", json={**NEED, "id": "N-new"}).status_code == 404
@@ -81,6 +83,11 @@ def test_signed_needs_have_a_deal(client: TestClient) -> None:
     assert client.post("/api/v1/entities/deals", json=deal).status_code == 201
     r = client.put(f"/api/v1/entities/needs/{need['id']}", json={**NEED, "id": need["id"], "status": "signed"})
     assert r.status_code == 200 and r.json()["properties"]["status"] == "signed"
+    # the deal cannot go while the need it made signed still says so
+    deal_id = client.get(f"/api/v1/entities/{need['id']}/relationships", params={"types": "FULFILS"}).json()[0]["src"]
+    assert client.delete(f"/api/v1/entities/{deal_id}").status_code == 409
+    r = client.delete("/api/v1/relationships/FULFILS", params={"src": deal_id, "dst": need["id"]})
+    assert r.status_code == 409 and "signed" in r.json()["detail"]
 
 
 def test_hierarchies_stay_acyclic(client: TestClient) -> None:
@@ -111,6 +118,12 @@ def test_deleting_an_entity_named_by_deals_is_refused(client: TestClient) -> Non
 
 
 def test_a_need_keeps_its_poster(client: TestClient) -> None:
-    need = client.post("/api/v1/entities/needs", json={**NEED, "poster": "E000001"}).json()["id"]
-    r = client.delete("/api/v1/relationships/POSTED", params={"src": "E000001", "dst": need})
+    client.post("/api/v1/entities/enterprises", json={"id": "E-new", "name": "新企业", "tier": "专精特新",
+                                                       "industry": "电子信息", "size": "small"})
+    need = client.post("/api/v1/entities/needs", json={**NEED, "poster": "E-new"}).json()["id"]
+    r = client.delete("/api/v1/relationships/POSTED", params={"src": "E-new", "dst": need})
     assert r.status_code == 409 and "发布者" in r.json()["detail"]
+    r = client.delete("/api/v1/entities/E-new")  # nor is its poster deleted from under it
+    assert r.status_code == 409 and need in r.json()["detail"]
+    assert client.delete(f"/api/v1/entities/{need}").status_code == 204
+    assert client.delete("/api/v1/entities/E-new").status_code == 204

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -33,9 +34,9 @@ def current_actor(request: Request, token: Annotated[str | None, Depends(_bearer
     anonymity: a client should learn its sign-in expired."""
     actor = ANONYMOUS
     if token is not None:
-        name = subject(token, request.app.state.secret)
-        account = request.app.state.service.store.get_account(name) if name else None
-        if account is None or account.disabled:
+        found = subject(token, request.app.state.secret, request.app.state.settings.token_minutes)
+        account = request.app.state.service.store.get_account(found[0]) if found else None
+        if found is None or account is None or account.disabled or _older(found[1], account.password_changed):
             raise Unauthenticated("登录已失效，请重新登录")
         actor = actor_of(account)
     request.state.actor = actor  # for the audit trail and the rate limits
@@ -51,3 +52,9 @@ def allow(action: str) -> DependsParam:
 
     check.action = action  # type: ignore[attr-defined]  # read by the role-matrix test and the docs
     return Depends(check)
+
+
+def _older(issued: int, password_changed: str) -> bool:
+    """Issued before the password last changed: a password reset ends the sessions of whoever knew the old one.
+    Tokens carry whole seconds, so the change's second still counts as after it."""
+    return bool(password_changed) and issued < int(datetime.fromisoformat(password_changed).timestamp())

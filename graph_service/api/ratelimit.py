@@ -63,7 +63,9 @@ def rate_limit(kind: Kind) -> DependsParam:
 
     async def check(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> None:
         limit = getattr(settings_of(request.app), setting)
-        caller = f"account:{actor.username}" if actor.username else f"address:{_address(request)}"
+        # sign-in attempts count per address whatever token comes along: a token must not buy more guesses
+        by_account = actor.username and kind != "sign_in"
+        caller = f"account:{actor.username}" if by_account else f"address:{_address(request)}"
         wait = limiter_of(request.app).hit(kind, limit, caller)
         if wait is not None:
             raise HTTPException(429, f"请求过于频繁：{_describe(_parse(limit))}，请 {wait} 秒后再试",

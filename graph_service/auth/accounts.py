@@ -49,7 +49,8 @@ def add_user(store: GraphStore, username: str, role: str, entity: str | None, pa
 
 
 def set_password(store: GraphStore, username: str, password: str) -> None:
-    if not store.update_account(username, password_hash=hash_password(check_password(password))):
+    if not store.update_account(username, password_hash=hash_password(check_password(password)),
+                                password_changed=now()):
         raise NotFound(f"没有用户 {username!r}")
 
 

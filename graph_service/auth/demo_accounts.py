@@ -9,6 +9,7 @@ from graph_service.auth.accounts import add_user, set_disabled, set_password
 from graph_service.auth.actor import Role
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import GraphStore
+from graph_service.stores.records import cli_audit
 
 
 def _first(store: GraphStore, label: Label) -> str | None:
@@ -40,9 +41,11 @@ def ensure_demo_accounts(store: GraphStore) -> list[tuple[str, str, str | None, 
         username, password = f"demo-{role}", secrets.token_urlsafe(9)
         if store.get_account(username) is None:
             add_user(store, username, role, entity, password)
+            store.append_audit(cli_audit("users add", username, role=str(role), entity=entity, demo=True))
         else:
             set_password(store, username, password)
             set_disabled(store, username, False)
             entity = store.get_account(username).entity  # type: ignore[union-attr]
+            store.append_audit(cli_audit("users set-password", username, demo=True))
         made.append((username, str(role), entity, password))
     return made

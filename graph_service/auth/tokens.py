@@ -16,11 +16,14 @@ def issue(username: str, secret: str, minutes: int) -> str:
                       algorithm=_ALGORITHM)
 
 
-def subject(token: str, secret: str) -> str | None:
-    """The account a valid, unexpired token names; None for anything else."""
+def subject(token: str, secret: str, minutes: int) -> tuple[str, int] | None:
+    """(account, issued at in epoch seconds) of a valid, unexpired token that lives no longer than `minutes`;
+    None for anything else."""
     try:
         claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["sub", "exp", "iat"]})
     except jwt.PyJWTError:
         return None
-    sub = claims.get("sub")
-    return sub if isinstance(sub, str) else None
+    sub, iat, exp = claims.get("sub"), claims.get("iat"), claims.get("exp")
+    if not isinstance(sub, str) or not isinstance(iat, int) or not isinstance(exp, int) or exp - iat > minutes * 60:
+        return None
+    return sub, iat

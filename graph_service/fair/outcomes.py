@@ -104,6 +104,9 @@ def record_outcomes(service: GraphService, fair: str, instance: Instance, view: 
             if who.node is None or who.node not in p.index or not p.alive[p.index[who.node]]:
                 raise InvalidInput(f"{who.id} ({who.kind}) is not in the graph: a deal's parties are its "
                                    "researchers, enterprises and institutions", file=file, line=line, field=end)
+        if a.node == b.node:
+            raise InvalidInput(f"{a.id} and {b.id} are the same {a.kind} in the graph ({a.node}): a deal needs two "
+                               "parties", file=file, line=line, field="b")
         deal = _deal(fair, o, instance, projects, a, b)
         deals.append(deal.id)
         nodes.append((Label.DEAL, deal))

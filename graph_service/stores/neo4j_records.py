@@ -33,9 +33,10 @@ class Neo4jRecords(RecordStore):
         except Conflict:
             raise Conflict(f"user name {account.username!r} is taken") from None
 
-    def update_account(self, username: str, *, password_hash: str | None = None,
+    def update_account(self, username: str, *, password_hash: str | None = None, password_changed: str | None = None,
                        disabled: bool | None = None) -> bool:
-        changes = {k: v for k, v in (("password_hash", password_hash), ("disabled", disabled)) if v is not None}
+        changes = {k: v for k, v in (("password_hash", password_hash), ("password_changed", password_changed),
+                                     ("disabled", disabled)) if v is not None}
         return self._write_query(statement("update_account"), username=username, changes=changes)[0]["updated"] > 0
 
     def append_audit(self, entry: AuditEntry) -> None:
@@ -50,4 +51,4 @@ class Neo4jRecords(RecordStore):
 def _account(props: dict) -> Account:
     return Account(username=props["username"], role=props["role"], entity=props.get("entity"),
                    password_hash=props["password_hash"], disabled=bool(props.get("disabled", False)),
-                   created=props.get("created", ""))
+                   created=props.get("created", ""), password_changed=props.get("password_changed", ""))

@@ -20,6 +20,7 @@ class Account:
     password_hash: str
     disabled: bool = False
     created: str = ""  # ISO time, UTC
+    password_changed: str = ""  # ISO time, UTC: tokens issued before it are refused
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class RecordStore(ABC):
         """Raises Conflict when the user name is taken."""
 
     @abstractmethod
-    def update_account(self, username: str, *, password_hash: str | None = None,
+    def update_account(self, username: str, *, password_hash: str | None = None, password_changed: str | None = None,
                        disabled: bool | None = None) -> bool:
         """Change the given fields; False when there is no such account."""
 

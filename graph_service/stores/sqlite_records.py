@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     entity        TEXT,
     password_hash TEXT NOT NULL,
     disabled      INTEGER NOT NULL DEFAULT 0,
-    created       TEXT NOT NULL
+    created       TEXT NOT NULL,
+    password_changed TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS audit (
     seq    INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -33,7 +34,7 @@ BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 """
-_ACCOUNT = "username, role, entity, password_hash, disabled, created"
+_ACCOUNT = "username, role, entity, password_hash, disabled, created, password_changed"
 
 
 class SqliteRecords(RecordStore):
@@ -50,15 +51,16 @@ class SqliteRecords(RecordStore):
     def add_account(self, account: Account) -> None:
         try:
             with self._write_lock:  # type: ignore[attr-defined]
-                self._conn().execute(f"INSERT INTO accounts({_ACCOUNT}) VALUES (?, ?, ?, ?, ?, ?)",
+                self._conn().execute(f"INSERT INTO accounts({_ACCOUNT}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                      (account.username, account.role, account.entity, account.password_hash,
-                                      int(account.disabled), account.created))
+                                      int(account.disabled), account.created, account.password_changed))
         except sqlite3.IntegrityError:
             raise Conflict(f"user name {account.username!r} is taken") from None
 
-    def update_account(self, username: str, *, password_hash: str | None = None,
+    def update_account(self, username: str, *, password_hash: str | None = None, password_changed: str | None = None,
                        disabled: bool | None = None) -> bool:
-        changes = {k: v for k, v in (("password_hash", password_hash), ("disabled", disabled)) if v is not None}
+        changes = {k: v for k, v in (("password_hash", password_hash), ("password_changed", password_changed),
+                                     ("disabled", disabled)) if v is not None}
         if not changes:
             return self.get_account(username) is not None
         # column names come from the fixed tuple above, values are parameters
@@ -83,5 +85,5 @@ class SqliteRecords(RecordStore):
 
 
 def _account(row: tuple) -> Account:
-    username, role, entity, password_hash, disabled, created = row
-    return Account(username, role, entity, password_hash, bool(disabled), created)
+    username, role, entity, password_hash, disabled, created, password_changed = row
+    return Account(username, role, entity, password_hash, bool(disabled), created, password_changed)

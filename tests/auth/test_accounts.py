@@ -61,8 +61,11 @@ def test_users_commands_manage_accounts_that_sign_in(runner: CliRunner, backend:
             assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
             assert _token(client, "zhang", "first-password").status_code == 401
             assert runner.invoke(main, ["users", "enable", "zhang"]).exit_code == 0
+            token = _token(client, "zhang", "first-password").json()["access_token"]
             r = runner.invoke(main, ["users", "set-password", "zhang"], input="second-password\n")
             assert r.exit_code == 0, r.output
+            # a new password ends the sessions of whoever knew the old one
+            assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
             assert _token(client, "zhang", "first-password").status_code == 401
             assert _token(client, "zhang", "second-password").status_code == 200
         assert runner.invoke(main, ["users", "disable", "nobody"]).exit_code == 1
@@ -80,8 +83,9 @@ def test_tokens_are_signed_short_lived_and_checked(backend: Backend) -> None:
         forged = jwt.encode({"sub": "staff-x", "iat": now, "exp": now + timedelta(minutes=5)}, "another-key" * 4)
         expired = jwt.encode({"sub": "staff-x", "iat": now - timedelta(hours=2), "exp": now - timedelta(hours=1)},
                              secret)
-        for bad in (forged, expired, "not-a-token", jwt.encode({"sub": "ghost", "iat": now,
-                                                               "exp": now + timedelta(minutes=5)}, secret)):
+        endless = jwt.encode({"sub": "staff-x", "iat": now, "exp": now + timedelta(days=3650)}, secret)
+        for bad in (forged, expired, endless, "not-a-token", jwt.encode({"sub": "ghost", "iat": now,
+                                                                        "exp": now + timedelta(minutes=5)}, secret)):
             r = client.get("/api/v1/stats", headers={"Authorization": f"Bearer {bad}"})
             assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer", bad
         good = _token(client, "staff-x", TEST_PASSWORD).json()
