@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graph_service.fair.instance import read_instance
+from graph_service.schema import Label
 from graph_service.service import GraphService
 
 FAIRS = "/api/v1/fairs"
@@ -169,3 +170,19 @@ def test_a_fair_with_sessions_only_has_agendas_without_meetings(api: tuple[TestC
     events = icalendar.Calendar.from_ical(_ok(_agenda(client, fair, "F1", "ics")).content).walk("VEVENT")
     assert [str(e["summary"]).startswith("项目路演") for e in events] == [True]
     assert _ok(client.get(f"{fair}/table-plan")).text.strip() == "day,slot,start,end,table,a,a_name,b,b_name"
+
+
+def test_a_signed_outcome_between_two_registrations_of_one_entity_is_refused(
+        api: tuple[TestClient, GraphService, Path]) -> None:
+    """Two participants standing for the same enterprise would make a deal with one party."""
+    client, service, _ = api
+    firm = next(row[1] for batch in service.store.scan_nodes(Label.ENTERPRISE, ()) for row in batch)
+    _ok(client.post(FAIRS, json={"id": "same1", "start": "2026-12-01", "days": 1, "sessions": 1,
+                                 "expected_participants": 10, "expected_projects": 2}), 201)
+    fair = f"{FAIRS}/same1"
+    _ok(client.post(f"{fair}/participants", json=[{"id": "A", "name": "甲", "kind": "enterprise", "node": firm},
+                                                  {"id": "B", "name": "乙", "kind": "enterprise", "node": firm}]))
+    _ok(client.post(f"{fair}/requests", json=[{"a": "A", "b": "B", "status": "accepted", "fit": 0.9}]))
+    _ok(client.post(f"{fair}/plan", json={"time_limit": 2}), 202)
+    r = client.post(f"{fair}/outcomes", json=[{"a": "A", "b": "B", "outcome": "signed"}])
+    assert r.status_code == 422 and "two parties" in r.json()["detail"][0]["msg"], r.text
