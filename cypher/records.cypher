@@ -14,7 +14,7 @@ RETURN properties(a) AS account;
 // The unique constraint's index, read in order: no label scan.
 // name: list_accounts
 MATCH (a:Account)
-WHERE a.username >= ''
+WHERE a.username IS NOT NULL
 RETURN properties(a) AS account
 ORDER BY a.username;
 

@@ -49,6 +49,16 @@ def tiny_models(tiny_store: SqliteStore, tmp_path_factory: pytest.TempPathFactor
     return directory
 
 
+@pytest.fixture(params=["inline", "child process"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Big loads parse in a child process; run the loader's error paths through both readers."""
+    import loaders.importer
+
+    if request.param == "child process":
+        monkeypatch.setattr(loaders.importer, "CHILD_READER_ROWS", 0)
+    return request.param
+
+
 @pytest.fixture
 def tiny_copy(tiny_dir: Path, tmp_path: Path) -> Path:
     """A private copy of the tiny files that a test may break."""

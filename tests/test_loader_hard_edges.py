@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-import loaders.importer
 from graph_service.errors import InvalidInput, TechMatchError
 from graph_service.stores.base import GraphStore
 from loaders.importer import load_directory
@@ -26,13 +25,6 @@ MARKET = {
     "subfield_of.csv": "src,dst\nF2,F1\n",
     "needs.csv": NEEDS + "N1,旧需求,need,已有的需求,10\n",
 }
-
-
-@pytest.fixture(params=["inline", "child process"])
-def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "child process":
-        monkeypatch.setattr(loaders.importer, "CHILD_READER_ROWS", 0)
-    return request.param
 
 
 @pytest.fixture

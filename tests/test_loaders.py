@@ -18,14 +18,6 @@ from loaders.importer import load_directory
 from tests.conftest import Backend, dump
 
 
-@pytest.fixture(params=["inline", "child process"])
-def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Big loads parse in a child process; run the error paths through both readers."""
-    if request.param == "child process":
-        monkeypatch.setattr(loaders.importer, "CHILD_READER_ROWS", 0)
-    return request.param
-
-
 @pytest.fixture
 def empty_store(backend: Backend) -> Iterator[GraphStore]:
     """An empty store of each backend: every loader rule holds on both."""

@@ -159,3 +159,24 @@ def test_neo4j_driver_errors_become_ours(neo4j_server: tuple[str, str, str]) -> 
         with pytest.raises(StoreUnavailable, match="unreachable"):
             down.get_node("R1")
         assert down.ping() is False
+
+
+def test_accounts_and_the_audit_trail_live_beside_the_graph(store: GraphStore) -> None:
+    from graph_service.errors import Conflict as Taken
+    from graph_service.stores.records import Account, AuditEntry
+
+    store.add_account(Account("li", "enterprise", "E1", "$argon2id$x", created="2026-01-01T00:00:00+00:00"))
+    store.add_account(Account("an", "staff", None, "$argon2id$y"))
+    with pytest.raises(Taken):
+        store.add_account(Account("li", "staff", None, "h"))
+    assert [a.username for a in store.list_accounts()] == ["an", "li"]
+    assert store.update_account("li", disabled=True, password_hash="h2", password_changed="2026-02-01")
+    assert not store.update_account("ghost", disabled=True)
+    li = store.get_account("li")
+    assert (li.disabled, li.password_hash, li.entity, li.password_changed) == (True, "h2", "E1", "2026-02-01")
+    assert store.get_account("ghost") is None and store.counts().nodes == {}  # not graph entities
+    for n in range(5):
+        store.append_audit(AuditEntry(actor="an", role="staff", action=f"write {n}", detail={"n": n, "名": "值"}))
+    newest = store.read_audit(limit=2)
+    assert [e.action for e in newest] == ["write 4", "write 3"] and newest[0].detail == {"n": 4, "名": "值"}
+    assert [e.action for e in store.read_audit(limit=10, before=newest[1].at)] == ["write 2", "write 1", "write 0"]
