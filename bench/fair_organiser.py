@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from accounts import SERVER_ENV, bearer, bench_account  # bench/accounts.py, beside this script
 from fastapi.testclient import TestClient
 
 from graph_service.api.app import create_app
@@ -43,6 +44,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="fair-organiser-"))
     shutil.copyfile(args.store, work / "store.sqlite")  # outcomes write deals: never into the bench's store
     store = SqliteStore(work / "store.sqlite")
+    store.ensure_schema()  # a store made before accounts existed gets their tables
     service = GraphService.open(store, Path(f"{args.store}.models"))
     figures: dict[str, float] = {}
 
@@ -53,7 +55,11 @@ def main() -> None:
         assert r.status_code == status, (name, r.status_code, r.text[:500])
         return r.json() if r.headers["content-type"].startswith("application/json") else r
 
-    with TestClient(create_app(Settings(fairs_dir=work / "fairs"), service=service)) as c:
+    password = bench_account(store)
+    with TestClient(create_app(Settings(fairs_dir=work / "fairs", **{k.removeprefix("TECHMATCH_").lower(): v
+                                                                     for k, v in SERVER_ENV.items()}),
+                               service=service)) as c:
+        c.headers.update(bearer(c, password))
         f = "/api/v1/fairs/bench"
         event = json.loads(instance.event.model_dump_json())
         timed("create", lambda: c.post("/api/v1/fairs", json={"id": "bench", "event": event}), 201)

@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import psutil
+from accounts import SERVER_ENV, bearer, bench_account  # bench/accounts.py, beside this script
 
 from graph_service.schema import Label
 from graph_service.stores.sqlite_store import SqliteStore
@@ -40,9 +41,11 @@ def main() -> None:
     ap.add_argument("--top-k", type=int, default=20, help="as the in-process latency benchmark")
     args = ap.parse_args()
     store = SqliteStore(args.store)
+    store.ensure_schema()  # a store made before accounts existed gets their tables
     needs = [r[1] for batch in store.scan_nodes(Label.NEED, ()) for r in batch]
+    password = bench_account(store)
     store.close()
-    env = {**os.environ, "TECHMATCH_STORE": "sqlite", "TECHMATCH_SQLITE_PATH": str(args.store),
+    env = {**os.environ, **SERVER_ENV, "TECHMATCH_STORE": "sqlite", "TECHMATCH_SQLITE_PATH": str(args.store),
            "TECHMATCH_MODEL_DIR": str(args.models)}
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "graph_service.api.app:create_app",
                                "--port", str(args.port), "--workers", str(args.workers), "--log-level", "warning",
@@ -64,8 +67,10 @@ def main() -> None:
         print(f"server up in {time.perf_counter() - started:.1f} s ({args.workers} workers)")
         rng = np.random.default_rng(0)
         with httpx.Client(base_url=base, timeout=30) as warm:  # first requests fault pages in
+            auth = bearer(warm, password)
             for n in rng.choice(needs, 20 * args.workers):
-                warm.get("/api/v1/recommendations/partners", params={"need": str(n), "top_k": args.top_k})
+                warm.get("/api/v1/recommendations/partners", params={"need": str(n), "top_k": args.top_k},
+                         headers=auth)
         latencies: list[float] = []
         errors = [0]
         deadline = time.perf_counter() + args.seconds
@@ -78,7 +83,8 @@ def main() -> None:
             while time.perf_counter() < deadline:
                 need = str(needs[int(local_rng.integers(len(needs)))])
                 t = time.perf_counter()
-                http.request("GET", f"/api/v1/recommendations/partners?need={need}&top_k={args.top_k}")
+                http.request("GET", f"/api/v1/recommendations/partners?need={need}&top_k={args.top_k}",
+                             headers=auth)  # signed in: the account is read at each request, as in service
                 r = http.getresponse()
                 r.read()
                 mine.append(time.perf_counter() - t)

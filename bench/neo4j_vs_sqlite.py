@@ -26,11 +26,13 @@ from pathlib import Path
 import httpx
 import numpy as np
 import psutil
+from accounts import SERVER_ENV, bearer, bench_account  # bench/accounts.py, beside this script
 
 from graph_service.projection import build_projection
 from graph_service.schema import Label, RelType
 from graph_service.service import GraphService
-from graph_service.stores import neo4j_local
+from graph_service.settings import Settings
+from graph_service.stores import neo4j_local, open_store
 from graph_service.stores.base import GraphStore
 from graph_service.stores.neo4j_store import Neo4jStore
 from graph_service.stores.sqlite_store import SqliteStore
@@ -55,7 +57,8 @@ def _timed_load(env: dict[str, str], data: Path) -> float:
 
 def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
     server = subprocess.Popen([sys.executable, "-m", "graph_service.cli", "serve", "--port", str(port)],
-                              env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env={**os.environ, **SERVER_ENV, **env}, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 600
     while True:
         try:
@@ -135,11 +138,16 @@ def _latency(sqlite_env: dict[str, str], neo4j_env: dict[str, str], models: Path
     print(f"3. partners, top 20 with paths, {len(queries)} queries to each server in turn")
     servers: dict[str, tuple[int, subprocess.Popen]] = {}
     try:
+        passwords = {}
         for name, env in (("SQLite", sqlite_env), ("Neo4j", neo4j_env)):
+            with open_store(Settings(**{k.removeprefix("TECHMATCH_").lower(): v for k, v in env.items()})) as s:
+                passwords[name] = bench_account(s)
             port = neo4j_local.free_port()
             servers[name] = port, _serve({**env, "TECHMATCH_MODEL_DIR": str(models)}, port)
         clients = {name: httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
                    for name, (port, _) in servers.items()}
+        for name, client in clients.items():
+            client.headers.update(bearer(client, passwords[name]))
         times: dict[str, list[float]] = {name: [] for name in servers}
         for i, q in enumerate(queries[:20] + queries):
             for name, client in clients.items():
