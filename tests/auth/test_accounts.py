@@ -119,10 +119,16 @@ def test_every_api_write_lands_in_an_append_only_audit_trail(tiny_backend: Graph
         trail = client.get("/api/v1/audit", headers=staff, params={"limit": 2}).json()
         assert [(e["actor"], e["role"], e["action"], e["target"]) for e in trail] == [
             ("staff-x", "staff", "DELETE /api/v1/entities/{node_id}", f"/api/v1/entities/{need}"),
-            ("enterprise-e000001", "enterprise", "POST /api/v1/entities/needs", "/api/v1/entities/needs")]
+            ("enterprise-e000001", "enterprise", "POST /api/v1/entities/needs", f"/api/v1/entities/{need}")]
         assert trail[0]["at"] > trail[1]["at"]
         older = client.get("/api/v1/audit", headers=staff, params={"limit": 1, "before": trail[0]["at"]}).json()
         assert older == trail[1:]
+        admin = sign_in(client, "admin")
+        r = client.patch("/api/v1/users/staff-x", headers=admin, json={"password": "another-password-9"})
+        assert r.status_code == 200
+        last = client.get("/api/v1/audit", headers=admin, params={"limit": 1}).json()[0]
+        assert (last["action"], last["detail"]["password_set"]) == ("PATCH /api/v1/users/{username}", True)
+        assert "another-password-9" not in str(last)
     if backend.kind == "sqlite":  # the file itself refuses to rewrite history, whoever opens it
         conn = sqlite3.connect(backend.settings.sqlite_path)
         for sql in ("UPDATE audit SET actor = 'x'", "DELETE FROM audit"):

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 
+from graph_service.api.audit import note
 from graph_service.api.deps import TOKEN_URL, ServiceDep, allow
 from graph_service.api.ratelimit import rate_limit
 from graph_service.auth import accounts
@@ -83,14 +84,16 @@ def list_users(service: ServiceDep) -> list[AccountOut]:
 
 @router.post("/api/v1/users", response_model=AccountOut, status_code=status.HTTP_201_CREATED,
              summary="Create an account (admins)", dependencies=[allow("users.manage")])
-def add_user(body: AccountIn, service: ServiceDep) -> AccountOut:
+def add_user(body: AccountIn, service: ServiceDep, request: Request) -> AccountOut:
+    note(request, target=f"/api/v1/users/{body.username}", role=body.role, entity=body.entity)
     return AccountOut.of(accounts.add_user(service.store, body.username, body.role, body.entity, body.password))
 
 
 @router.patch("/api/v1/users/{username}", response_model=AccountOut,
               summary="Disable or enable an account, or set its password (admins)",
               dependencies=[allow("users.manage")])
-def change_user(username: str, body: AccountChange, service: ServiceDep) -> AccountOut:
+def change_user(username: str, body: AccountChange, service: ServiceDep, request: Request) -> AccountOut:
+    note(request, disabled=body.disabled, password_set=body.password is not None)
     if body.password is not None:
         accounts.set_password(service.store, username, body.password)
     if body.disabled is not None:

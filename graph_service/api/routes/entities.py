@@ -4,9 +4,10 @@ and what each caller sees, is graph_service.entities'."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from graph_service import entities as acts
+from graph_service.api.audit import note
 from graph_service.api.deps import ServiceDep, allow
 from graph_service.api.schemas import Entity, RelationshipOut
 from graph_service.auth.actor import Actor
@@ -52,8 +53,11 @@ def _write_routes(plural: str, label: Label, model: type[Node]) -> None:
     guard = allow(acts.write_action(label))
     body_model = _CREATE_BODY.get(label, model)
 
-    def create(body: body_model, service: ServiceDep, actor: Annotated[Actor, guard]) -> Entity:  # type: ignore
-        return Entity.of(acts.create(service, actor, label, body))
+    def create(body: body_model, service: ServiceDep, actor: Annotated[Actor, guard],  # type: ignore
+               request: Request) -> Entity:
+        created = acts.create(service, actor, label, body)
+        note(request, target=f"/api/v1/entities/{created.id}")  # the id the server may have chosen
+        return Entity.of(created)
 
     def replace(node_id: str, body: model, service: ServiceDep,  # type: ignore[valid-type]
                 actor: Annotated[Actor, guard]) -> Entity:
