@@ -54,7 +54,6 @@ def allow(action: str) -> DependsParam:
     return Depends(check)
 
 
-def _older(issued: int, password_changed: str) -> bool:
-    """Issued before the password last changed: a password reset ends the sessions of whoever knew the old one.
-    Tokens carry whole seconds, so the change's second still counts as after it."""
-    return bool(password_changed) and issued < int(datetime.fromisoformat(password_changed).timestamp())
+def _older(issued: float, password_changed: str) -> bool:
+    """Issued before the password last changed: a password reset ends the sessions of whoever knew the old one."""
+    return bool(password_changed) and issued < datetime.fromisoformat(password_changed).timestamp()

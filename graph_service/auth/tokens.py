@@ -3,7 +3,7 @@ entity are read from the store at each request, so disabling an account takes ef
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import time
 
 import jwt
 
@@ -11,12 +11,13 @@ _ALGORITHM = "HS256"
 
 
 def issue(username: str, secret: str, minutes: int) -> str:
-    issued = datetime.now(UTC)
-    return jwt.encode({"sub": username, "iat": issued, "exp": issued + timedelta(minutes=minutes)}, secret,
-                      algorithm=_ALGORITHM)
+    # times with microseconds (RFC 7519 allows fractions): a password changed within the same second as a
+    # sign-in must still tell which came first
+    issued = time.time()
+    return jwt.encode({"sub": username, "iat": issued, "exp": issued + minutes * 60}, secret, algorithm=_ALGORITHM)
 
 
-def subject(token: str, secret: str, minutes: int) -> tuple[str, int] | None:
+def subject(token: str, secret: str, minutes: int) -> tuple[str, float] | None:
     """(account, issued at in epoch seconds) of a valid, unexpired token that lives no longer than `minutes`;
     None for anything else."""
     try:
@@ -24,6 +25,7 @@ def subject(token: str, secret: str, minutes: int) -> tuple[str, int] | None:
     except jwt.PyJWTError:
         return None
     sub, iat, exp = claims.get("sub"), claims.get("iat"), claims.get("exp")
-    if not isinstance(sub, str) or not isinstance(iat, int) or not isinstance(exp, int) or exp - iat > minutes * 60:
+    numbers = all(isinstance(t, int | float) and not isinstance(t, bool) for t in (iat, exp))
+    if not isinstance(sub, str) or not numbers or exp - iat > minutes * 60 + 1:
         return None
     return sub, iat
