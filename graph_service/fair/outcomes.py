@@ -91,6 +91,10 @@ def record_outcomes(service: GraphService, fair: str, instance: Instance, view: 
         if o.project is not None and (o.project not in projects or projects[o.project].presenter not in (o.a, o.b)):
             raise InvalidInput(f"{o.project!r} is not a project presented by {o.a} or {o.b}", file=file, line=line,
                                field="project")
+        if o.outcome != "not_held" and o.pair not in scheduled and not o.note:
+            # a meeting the plan never held: only with a reason a person wrote (met at a stand, by phone...)
+            raise InvalidInput(f"{o.a} and {o.b} had no meeting in the plan: record it as not_held, or give the "
+                               "reason it happened anyway in note", file=file, line=line, field="outcome")
         if o.pair in signed_before and o.outcome != "signed":
             raise InvalidInput(f"already signed as deal {deal_id(fair, signed_before[o.pair])}; delete that deal "
                                "to withdraw it", file=file, line=line, field="outcome")

@@ -151,9 +151,16 @@ def test_organiser_runs_a_fair_through_the_api(api: tuple[TestClient, GraphServi
     _ok(client.post(f"{FAIR}/outcomes", json=body))
     assert service.store.counts().nodes["Deal"] == deals_before + 1
     # a signed outcome with a party outside the graph is refused, and nothing is written
+    met = {tuple(sorted((m["a"], m["b"]))) for m in final}
+    assert tuple(sorted(("INV1", host))) not in met
+    # a pair that never met is refused, unless a person wrote why it happened anyway
     bad = _ok(client.post(f"{FAIR}/outcomes", json=[
         {"a": other["a"], "b": other["b"], "outcome": "signed"},
         {"a": "INV1", "b": host, "outcome": "signed"}]), 422)
+    assert "outcomes:3: field 'outcome': INV1 and" in bad["detail"][0]["msg"]
+    bad = _ok(client.post(f"{FAIR}/outcomes", json=[
+        {"a": other["a"], "b": other["b"], "outcome": "signed"},
+        {"a": "INV1", "b": host, "outcome": "signed", "note": "会后在展位洽谈"}]), 422)
     assert "outcomes:3: field 'a': INV1 (investor) is not in the graph" in bad["detail"][0]["msg"]
     assert service.store.counts().nodes["Deal"] == deals_before + 1
 
