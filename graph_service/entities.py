@@ -11,7 +11,7 @@ from graph_service.integrity import check_acyclic, check_delete_node, check_dele
 from graph_service.models import Need, Node, PartyRel, PlainRel, Rel, WeightedRel
 from graph_service.postings import DealIn, NeedIn, OfferIn, Posting, node_of
 from graph_service.schema import UNDIRECTED, Label, RelType
-from graph_service.service import GraphService
+from graph_service.service import GraphService, stored_node
 from graph_service.stores.base import StoredNode
 
 POSTINGS = frozenset({Label.NEED, Label.OFFER})  # what members post and own through POSTED
@@ -32,7 +32,7 @@ def link_action(rel_type: RelType) -> str:
 
 def read(service: GraphService, actor: Actor, node_id: str) -> StoredNode:
     node = service.get(node_id)
-    return visible(actor, node, owners(service.store, node.id, node.label))
+    return visible(actor, node, lambda: owners(service.store, node.id, node.label))
 
 
 def search(service: GraphService, actor: Actor, text: str, label: Label | None, limit: int) -> list[StoredNode]:
@@ -66,7 +66,7 @@ def create(service: GraphService, actor: Actor, label: Label, body: Node | Posti
         links.append((RelType.POSTED, PlainRel(src=poster, dst=node.id)))
         links += [(RelType.ABOUT, WeightedRel(src=node.id, dst=f)) for f in dict.fromkeys(body.fields)]
     service.write_graph([(label, node)], links)
-    return service.get(node.id)
+    return stored_node(label, node)
 
 
 def replace(service: GraphService, actor: Actor, label: Label, node: Node) -> StoredNode:

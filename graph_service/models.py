@@ -161,8 +161,11 @@ class AffiliationRel(Rel):
     primary: bool = True
 
 
+PartyRole = Literal["client", "provider", "partner", "investor", "intermediary"]
+
+
 class PartyRel(Rel):
-    role: Literal["client", "provider", "partner", "investor", "intermediary"]
+    role: PartyRole
 
 
 class CoAuthorRel(Rel):

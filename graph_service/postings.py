@@ -4,11 +4,11 @@ and fields, a deal with its parties and the needs it answers. Ids are assigned b
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from graph_service.models import STRICT, Deal, EntityId, Need, Node, Offer
+from graph_service.models import STRICT, Deal, EntityId, Need, Node, Offer, PartyRole
 
 Fields = Annotated[list[EntityId], Field(max_length=20, description="ids of Field nodes it is about (ABOUT)")]
 
@@ -32,7 +32,7 @@ class OfferIn(Offer, _Posted):
 class PartyIn(BaseModel):
     model_config = STRICT
     id: EntityId
-    role: Literal["client", "provider", "partner", "investor", "intermediary"]
+    role: PartyRole
 
 
 class DealIn(Deal):

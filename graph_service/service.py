@@ -147,7 +147,7 @@ class GraphService:
             self.store.write(work)
             attrs = {a: row[2].get(a) for a in PROJECTED_ATTRS.get(label, ())}
             self.projection.add_node(node.id, label, attrs, row[1])
-        return StoredNode(node.id, str(label), {"name": row[1], **row[2]})
+        return stored_node(label, node)
 
     def delete_node(self, node_id: str) -> None:
         with self._lock:
@@ -255,6 +255,12 @@ class GraphService:
     def _maybe_compact(self) -> None:
         if self.projection.overlay_size() > COMPACT_AFTER:
             self.projection.compact()
+
+
+def stored_node(label: Label, node: Node) -> StoredNode:
+    """A node as the store now holds it, without reading it back."""
+    node_id, name, props = node.row()
+    return StoredNode(node_id, str(label), {"name": name, **props})
 
 
 @contextmanager

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from graph_service.api.deps import TOKEN_URL
-from graph_service.api.guards import ResponseWatch
+from graph_service.api.guards import WRITES, HttpMiddleware, ResponseWatch
 from graph_service.auth.actor import ANONYMOUS
 from graph_service.stores.records import AuditEntry
 
-_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _QUERY_KEPT = 500  # characters of the query string kept: it says what, without storing a flood
 _NOTED = "audit"
 
@@ -28,12 +27,9 @@ def note(request: Request, target: str | None = None, **detail: object) -> None:
     noted.update(detail)
 
 
-class AuditTrail:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _WRITES or scope["path"] == TOKEN_URL:
+class AuditTrail(HttpMiddleware):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in WRITES or scope["path"] == TOKEN_URL:
             await self.app(scope, receive, send)
             return
         watch = ResponseWatch(send)

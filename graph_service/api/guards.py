@@ -23,7 +23,7 @@ from graph_service.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "服务器内部错误，已记录"
-_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # what a page of another site may send without a CORS preflight (the Fetch standard's safelist)
 _SIMPLE_TYPES = frozenset({"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"})
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
@@ -65,18 +65,28 @@ class ResponseWatch:
         await self.send(message)
 
 
-class CatchAll:
-    """Any exception a route lets through becomes a logged JSON 500. Starlette's ServerErrorMiddleware
-    answers too but then raises again, and the server closes the connection after the answer without
-    saying so (no `Connection: close`): a client reusing it fails. Here the error ends with the answer."""
+class HttpMiddleware:
+    """A pure ASGI middleware acting on HTTP requests only; lifespan and websocket events pass through."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self.http(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class CatchAll(HttpMiddleware):
+    """Any exception a route lets through becomes a logged JSON 500. Starlette's ServerErrorMiddleware
+    answers too but then raises again, and the server closes the connection after the answer without
+    saying so (no `Connection: close`): a client reusing it fails. Here the error ends with the answer."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         watch = ResponseWatch(send)
         try:
             await self.app(scope, receive, watch)
@@ -87,17 +97,14 @@ class CatchAll:
             await _answer(scope, receive, send, 500, INTERNAL_ERROR)
 
 
-class SameSiteWrites:
+class SameSiteWrites(HttpMiddleware):
     """No write through a request that a page of another site can make a browser send (a form post, a
     text/plain fetch: no preflight asks first, and the browser sends the user's credentials along).
     Refused: unsafe methods with a form or text/plain body (415; the OAuth2 token endpoint takes a form),
     `Sec-Fetch-Site: cross-site` (403), an `Origin` other than this host (403)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in _WRITES:
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] in WRITES:
             refused = _cross_site(scope, Headers(scope=scope))
             if refused is not None:
                 await _answer(scope, receive, send, *refused)
@@ -157,17 +164,11 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-class BodyLimit:
+class BodyLimit(HttpMiddleware):
     """Bodies over `max_body_bytes` (CSV imports sent as text/csv: `max_upload_bytes`) get a 413: at once
     when Content-Length says so, else as soon as the bytes received pass the limit (chunked bodies)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         settings = settings_of(scope.get("app"))
         upload = _media_type(headers) == "text/csv" and any(p.match(scope["path"]) for p in _UPLOAD_PATHS)

@@ -7,7 +7,7 @@ step with writes, where an unknown owner only hides more (never shows a private 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from graph_service.auth.actor import Actor
 from graph_service.auth.permissions import Resource, allowed
@@ -41,17 +41,21 @@ def owners_in(p: Projection, node_id: str, label: str) -> Resource:
     return Resource(frozenset(p.ids[j] for j in p.neighbours(node_id, Hop([through], "in")).nodes.tolist()))
 
 
-def may_see_private(actor: Actor, resource: Resource) -> bool:
-    return allowed(actor, "private.read", resource)
+def may_see_private(actor: Actor, owners_of: Callable[[], Resource]) -> bool:
+    """Asks for the owners only when the role's answer depends on them (not for staff, nor for strangers)."""
+    if allowed(actor, "private.read", Resource()):
+        return True  # allowed without owning anything
+    return allowed(actor, "private.read") and allowed(actor, "private.read", owners_of())
 
 
-def visible(actor: Actor, node: StoredNode, resource: Resource) -> StoredNode:
-    """The node as `actor` may see it: without its private properties unless they are the actor's to see."""
+def visible(actor: Actor, node: StoredNode, owners_of: Callable[[], Resource]) -> StoredNode:
+    """The node as `actor` may see it: without its private properties unless they are the actor's to see.
+    Its owners are looked up only when that decides something (a node with private properties present)."""
     hidden = PRIVATE.get(node.label)  # type: ignore[call-overload]
-    if not hidden or not hidden & node.props.keys() or may_see_private(actor, resource):
+    if not hidden or not hidden & node.props.keys() or may_see_private(actor, owners_of):
         return node
     return StoredNode(node.id, node.label, {k: v for k, v in node.props.items() if k not in hidden})
 
 
 def visible_all(actor: Actor, nodes: Iterable[StoredNode], p: Projection) -> list[StoredNode]:
-    return [visible(actor, n, owners_in(p, n.id, n.label) if n.label in PRIVATE else Resource()) for n in nodes]
+    return [visible(actor, n, lambda n=n: owners_in(p, n.id, n.label)) for n in nodes]

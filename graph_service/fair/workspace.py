@@ -21,6 +21,7 @@ import time as clock
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
@@ -93,7 +94,7 @@ class Fair:
                 "participants": len(inst.participants), "requests": requests, "plan": self.status(),
                 "owner": self.owner}
 
-    @property
+    @cached_property  # written once, before the fair exists: read once per process
     def owner(self) -> str | None:
         """The organiser account that created it through the API; None for fairs made with the CLI."""
         path = self.root / OWNER_FILE
