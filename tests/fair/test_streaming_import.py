@@ -72,7 +72,8 @@ def test_other_requests_are_answered_during_a_large_import(server: httpx.Client)
     assert response.json()["participants"] == ROWS
     # the health check came back while the import was still being worked on, and quickly
     assert answered < done["at"], (answered - started, done["at"] - started)  # type: ignore[operator]
-    assert answered - started < 0.5 + 2.0
+    # generous: on CI's 2 busy cores the parsing thread and the test share the interpreter (2.5 s was seen)
+    assert answered - started < 0.5 + 5.0
 
 
 def test_an_upload_over_the_limit_is_refused_as_it_arrives(market: GraphStore,
