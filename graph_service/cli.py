@@ -207,7 +207,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
 def demo(ctx: click.Context, tier: str | None, host: str | None, port: int | None) -> None:
     """Generate and load a demo market if the store is empty, then serve it."""
     from graph_service.auth.demo_accounts import ensure_demo_accounts
-    from graph_service.recommend.partner_service import PartnerRecommender
+    from graph_service.recommend.saved import fitting_dir
     from loaders.generator import generate as run
     from loaders.importer import load_directory
 
@@ -224,8 +224,9 @@ def demo(ctx: click.Context, tier: str | None, host: str | None, port: int | Non
         else:
             click.echo("store already holds data; serving it")
         made = ensure_demo_accounts(store)
-    if not PartnerRecommender.saved_in(settings.model_dir):
-        click.echo(f"no trained models in {settings.model_dir}: training them")
+        fitting = fitting_dir(settings.model_dir, store)
+    if fitting is None:
+        click.echo(f"no trained models for this store in {settings.model_dir}: training them")
         ctx.invoke(train)
     click.echo("demo accounts (sign in at POST /api/v1/auth/token; new passwords at each start):")
     for username, role, entity, password in made:

@@ -5,6 +5,9 @@ plan-fair, replan-fair, export-agendas, record-outcomes."""
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -12,9 +15,12 @@ import click
 
 from graph_service.errors import Conflict, InvalidInput
 from graph_service.fair.agenda import Agendas
+from graph_service.fair.fits import with_fits
+from graph_service.fair.freshness import changed_parts, digests, read_inputs
 from graph_service.fair.instance import (
     FILES,
     Instance,
+    NewRequest,
     Participant,
     Request,
     read_event,
@@ -27,7 +33,7 @@ from graph_service.fair.outcomes import Outcome, read_outcomes, record_outcomes,
 from graph_service.fair.plan import baseline_report, plan_fair, write_plan
 from graph_service.fair.plan_files import PlanView
 from graph_service.fair.promote import promote
-from graph_service.fair.replan import replan, write_replan
+from graph_service.fair.replan import kept, replan, write_replan
 from graph_service.service import open_service
 from loaders.fair_generator import FAIR, generate_fair
 
@@ -96,17 +102,24 @@ def replan_fair_cmd(directory: Path, plan_dir: Path, out: Path, cancel: str | No
     """Re-plan after a cancellation or a late registration; no planned meeting moves or is lost."""
     if (cancel is None) == (register is None):
         raise InvalidInput("give --cancel or --register", field="cancel")
+    instance = read_instance(directory)
     late = None
     if register is not None:
-        late = (read_rows(register / "participants.csv", Participant), read_rows(register / "requests.csv", Request))
-    prob, placement, change = replan(read_instance(directory), plan_dir, cancel=cancel, register=late)
-    write_instance(prob.instance.model_copy(update={"locked": []}), out / "instance")
-    rep = write_replan(prob, placement, change, plan_dir, out)
+        newcomers = read_rows(register / "participants.csv", Participant)
+        with_late = instance.model_copy(update={"participants": [*instance.participants, *newcomers]})
+        late = (newcomers, _fitted(with_late, read_rows(register / "requests.csv", NewRequest), "requests.csv"))
+    prob, placement, change = replan(instance, plan_dir, cancel=cancel, register=late)
+    write_instance(kept(prob, instance), out / "instance")
+    rep = write_replan(prob, placement, change, plan_dir, out, instance)
     if as_json:
         click.echo(json.dumps(rep, ensure_ascii=False))
-    else:
-        click.echo(f"kept {change['kept']} meetings, moved {change['moved']}, added {change['added']}, "
-                   f"cancelled {change['cancelled_meetings']} in {change['seconds']:.2f} s; files in {out}")
+        return
+    click.echo(f"kept {change['kept']} meetings, moved {change['moved']}, added {change['added']}, "
+               f"cancelled {change['cancelled_meetings']} in {change['seconds']:.2f} s; files in {out}")
+    unwanted = rep["change"]["no_longer_wanted"]
+    if unwanted:  # kept, as a re-plan moves nothing: only planning again drops them
+        click.echo(f"注意：{len(unwanted)} 场保留的会谈已不符合当前的请求或时间（如 {unwanted[0]}）；"
+                   "请用 plan-fair 重新规划", err=True)
 
 
 @click.command("create-fair")
@@ -165,10 +178,26 @@ def import_fair_cmd(directory: Path, **files: Path | None) -> None:
     if not given:
         raise InvalidInput("give at least one of --projects, --participants, --requests, --locked")
     rows = {part: read_rows(path, FILES[part]) for part, path in given.items()}
-    instance = read_instance(directory).merged(**rows, where={part: path.name for part, path in given.items()})
+    where = {part: path.name for part, path in given.items()}
+    asks = rows.pop("requests", [])
+    instance = read_instance(directory).merged(**rows, where=where)  # first: requests may name new participants
+    fitted = _fitted(instance, asks, where["requests"]) if "requests" in given else []
+    if fitted:
+        instance = instance.merged(requests=fitted, where=where)
     write_instance(instance, directory)
     click.echo(f"the fair has {len(instance.projects)} projects, {len(instance.participants)} participants, "
                f"{len(instance.requests)} requests, {len(instance.locked)} locked meetings")
+    if fitted:
+        fits = Counter(r.fit_from for r in fitted)
+        click.echo(f"fits of the {len(fitted)} requests read: {fits['given']} given, {fits['model']} from the "
+                   f"matching model, {fits['fields']} from shared fields (pairs the model does not score)")
+
+
+def _fitted(instance: Instance, rows: Sequence[NewRequest], file: str) -> list[Request]:
+    """Rows as requests, those without a fit given the matching model's (the store's service is opened,
+    and its model trained if none was saved, only when one needs it): the fit the API would give."""
+    with ExitStack() as opened:
+        return with_fits(instance, rows, lambda: opened.enter_context(open_service()).partner_recommender(), file)
 
 
 @click.command("export-agendas")
@@ -178,8 +207,14 @@ def import_fair_cmd(directory: Path, **files: Path | None) -> None:
 def export_agendas_cmd(directory: Path, plan_dir: Path, out: Path) -> None:
     """Each participant's agenda (agendas/ID.csv and ID.ics) and the organiser's overview
     (overview.json, programme.csv, table_plan.csv) (step 5)."""
-    done = Agendas(read_instance(directory), PlanView.read(plan_dir)).export(out)
+    instance = read_instance(directory)
+    done = Agendas(instance, PlanView.read(plan_dir)).export(out)
     click.echo(f"{done['agendas']} agendas, {done['sessions']} sessions, {done['meetings']} meetings in {out}")
+    reflected = read_inputs(plan_dir)
+    changed = changed_parts(reflected, digests(instance)) if reflected is not None else []
+    if changed:
+        click.echo(f"注意：方案已过期，{'、'.join(changed)} 在规划之后有改动；请重新规划（plan-fair 或 replan-fair）",
+                   err=True)
 
 
 @click.command("record-outcomes")

@@ -13,8 +13,9 @@ from pydantic import BaseModel
 
 from graph_service.api.routes import graph as graph_routes
 from graph_service.api.routes import recommendations as rec_routes
-from graph_service.api.schemas import EntityRef, ExplanationPath, PathRel
+from graph_service.api.schemas import EntityRef, ExplanationPath, NeedStatusOut, PathRel
 from graph_service.auth.actor import OPERATOR
+from graph_service.schema import RelType
 from graph_service.service import open_service
 
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="print the API's JSON response instead")
@@ -34,6 +35,11 @@ def _name(e: EntityRef) -> str:
     return f"{e.name or e.id} ({e.id})" if e.name else e.id
 
 
+def _status(s: NeedStatusOut | None) -> str:
+    """ [已过期，截止 2024-05-01]: a need's status as people read it."""
+    return "" if s is None else f" [{s.label}{f'，截止 {s.deadline}' if s.deadline else ''}]"
+
+
 def _walk(path: ExplanationPath) -> str:
     """a -TYPE-> b <-TYPE- c: each relationship drawn in its stored direction."""
     out = _name(path.nodes[0])
@@ -48,9 +54,9 @@ def _walk(path: ExplanationPath) -> str:
 @click.option("--enterprise", default=None, help="an enterprise's id (its fields and history)")
 @click.option("--text", default="", help="extra words to match")
 @click.option("--top-k", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--region", default=None, help="only candidates located in this region (id)")
-@click.option("--circle", default=None, help="only candidates in this economic circle (id)")
-@click.option("--institution-kind", default=None, help="university, research_institute, ...")
+@click.option("--region", default=None, help="only candidates located in this region: id or name (成都市)")
+@click.option("--circle", default=None, help="only candidates in this economic circle: id or name (成渝)")
+@click.option("--institution-kind", default=None, help="code or name: university or 大学, ...")
 @click.option("--min-evidence", type=click.IntRange(0, 7), default=0, show_default=True)
 @click.option("--exclude-partners", is_flag=True, help="leave out researchers the enterprise signed with")
 @JSON_OPTION
@@ -64,7 +70,8 @@ def partners(need: str | None, enterprise: str | None, text: str, top_k: int, re
 
     def readable() -> Iterator[str]:
         asked = out.need or out.enterprise
-        yield f"partners for {_name(asked)}: {len(out.partners)} of {out.considered} candidates scored"
+        yield (f"partners for {_name(asked)}{_status(out.need_status)}: "
+               f"{len(out.partners)} of {out.considered} candidates scored")
         for rank, s in enumerate(out.partners, 1):
             words = f"; words: {', '.join(s.matched_words)}" if s.matched_words else ""
             yield f"{rank:>3}. {_name(s.researcher)}  score {s.score:.3f}  evidence {s.evidence}{words}"
@@ -90,7 +97,8 @@ def needs(researcher: str, top_k: int, challenges_only: bool, as_json: bool) -> 
     def readable() -> Iterator[str]:
         for rank, n in enumerate(out, 1):
             words = f"; words: {', '.join(n.matched_words)}" if n.matched_words else ""
-            yield f"{rank:>3}. [{n.kind}] {_name(n.need)} of {_name(n.enterprise)}  score {n.score:.3f}{words}"
+            yield (f"{rank:>3}. [{n.kind}] {_name(n.need)}{_status(n.status)} of {_name(n.enterprise)}  "
+                   f"score {n.score:.3f}{words}")
 
     _show(out, as_json, readable)
 
@@ -107,7 +115,8 @@ def teams(need: str, count: int, min_size: int, max_size: int, as_json: bool) ->
         out = rec_routes.teams(need, service, OPERATOR, count, min_size, max_size)
 
     def readable() -> Iterator[str]:
-        yield f"teams for {_name(out.need)}; fields: {', '.join(_name(f) for f in out.fields)}"
+        fields = ", ".join(_name(f) for f in out.fields)
+        yield f"teams for {_name(out.need)}{_status(out.need_status)}; fields: {fields}"
         for rank, t in enumerate(out.teams, 1):
             proof = "optimal" if t.optimal else "best found"
             yield f"{rank:>3}. objective {t.objective:.2f} ({proof}); uncovered: " + \
@@ -143,15 +152,17 @@ def collaborators(researcher: str, top_k: int, as_json: bool) -> None:
 @click.argument("a")
 @click.argument("b")
 @click.option("--max-hops", type=click.IntRange(1, 10), default=6, show_default=True)
+@click.option("--type", "types", multiple=True, type=click.Choice([t.value for t in RelType]),
+              help="walk only these relationship types (repeatable; default: all)")
 @JSON_OPTION
-def path(a: str, b: str, max_hops: int, as_json: bool) -> None:
+def path(a: str, b: str, max_hops: int, types: tuple[str, ...], as_json: bool) -> None:
     """How two entities are connected: the shortest and the strongest path."""
     with open_service() as service:
-        out = graph_routes.paths(service, a, b, None, max_hops)
+        out = graph_routes.paths(service, a, b, [RelType(t) for t in types] or None, max_hops)
 
     def readable() -> Iterator[str]:
         if not out.connected:
-            yield f"no path within {max_hops} hops ({out.explored:,} nodes explored)"
+            yield out.reason or ""
             return
         for kind, nodes, rels in (("shortest", out.shortest, out.shortest_relationships),
                                   ("strongest", out.strongest, out.strongest_relationships)):

@@ -22,17 +22,21 @@ class Conflict(TechMatchError):
 
 
 class InvalidInput(TechMatchError):
-    """Input that fails validation, with where it came from (HTTP 422 / CLI exit 2)."""
+    """Input that fails validation, with where it came from (HTTP 422 / CLI exit 2).
+
+    `location` is the part of an HTTP request `field` is in (body, query, path, header); left out, the API
+    finds it among the route's parameters, so raise sites need not know how they were called."""
 
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 field: str | None = None) -> None:
-        self.file, self.line, self.field, self.reason = file, line, field, message
+                 field: str | None = None, location: str | None = None) -> None:
+        self.file, self.line, self.field, self.location, self.reason = file, line, field, location, message
         where = ":".join(str(p) for p in (file, line) if p is not None)
         prefix = f"{where}: " if where else ""
         super().__init__(f"{prefix}{'field ' + repr(field) + ': ' if field else ''}{message}")
 
-    def __reduce__(self):  # keep file, line and field when sent from a reader process
-        return (partial(InvalidInput, file=self.file, line=self.line, field=self.field), (self.reason,))
+    def __reduce__(self):  # keep file, line, field and location when sent from a reader process
+        return (partial(InvalidInput, file=self.file, line=self.line, field=self.field, location=self.location),
+                (self.reason,))
 
 
 class Unauthenticated(TechMatchError):

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from graph_service.schema import Label, RelType
+from graph_service.schema import INSTITUTION_KINDS, Label, RelType
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # C0 controls and DEL: invisible, break CSV cells, headers and logs
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # texts keep tabs and line breaks
@@ -63,7 +63,7 @@ class Researcher(Node):
 
 
 class Institution(Node):
-    kind: Literal["university", "research_institute", "laboratory", "society", "platform"]
+    kind: Literal[tuple(INSTITUTION_KINDS)]  # type: ignore[valid-type]
 
 
 class Enterprise(Node):

@@ -74,6 +74,15 @@ PROJECTED_ATTRS: dict[Label, tuple[str, ...]] = {
 }
 NUMERIC_ATTRS: frozenset[str] = frozenset({"year", "level"})
 
+# Institution kinds: code -> names a person uses, the first one shown (filters accept the code or any name).
+INSTITUTION_KINDS: dict[str, tuple[str, ...]] = {
+    "university": ("大学", "高校", "高等院校", "学院"),
+    "research_institute": ("科研院所", "研究院", "研究所"),
+    "laboratory": ("实验室", "重点实验室"),
+    "society": ("学会", "协会"),
+    "platform": ("技术转移平台", "平台", "技术转移中心"),
+}
+
 # Properties only the owner's members and staff may read: a need's confidential part (its enterprise's),
 # a deal's amount (its parties'). Everyone else gets the entity without them, on every path.
 PRIVATE: dict[Label, frozenset[str]] = {

@@ -18,18 +18,32 @@ from graph_service.errors import Conflict, InvalidInput, NotFound
 from graph_service.models import Node, Rel
 from graph_service.projection import Hop, Projection, build_projection
 from graph_service.projection.graph import TYPES
+from graph_service.projection.replay import replay
 from graph_service.recommend.collaborators import CollaboratorRecommender, Suggestion
 from graph_service.recommend.fairness import ExposureReport, ExposureTracker
 from graph_service.recommend.partner_service import Filters, PartnerRecommender, PartnerResult
-from graph_service.schema import PROJECTED_ATTRS, UNDIRECTED, Label, RelType, check_endpoints
+from graph_service.recommend.saved import (
+    COLLABORATORS_FILE,
+    fingerprint,
+    fitting_dir,
+    load_collaborators,
+    load_partners,
+    own_dir,
+    write_identity,
+)
+from graph_service.schema import UNDIRECTED, Label, RelType, check_endpoints
 from graph_service.settings import Settings, get_settings
+from graph_service.state_digest import StateDigest, digest_of
 from graph_service.stores import open_store
 from graph_service.stores.base import Counts, GraphStore, GraphWriter, StoredNode
-from graph_service.text.index import build_text_index
+from graph_service.stores.changes import pending
+from graph_service.text.index import TEXT_FIELDS, TextIndex, build_text_index, doc_text
 
 log = logging.getLogger(__name__)
-COLLABORATORS_FILE = "collaborators.json"
 COMPACT_AFTER = 50_000  # overlay edits before the projection folds them into fresh arrays
+MAX_REPLAY = 20_000  # changes replayed at once; a process further behind rebuilds (faster, and bounded)
+TEXT_ALL = "\x00all"  # no entity's id (models.EntityId): every document is to be read again
+TEXT_LABELS = frozenset(str(label) for label in TEXT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -50,42 +64,89 @@ class Neighbourhood:
 
 class GraphService:
     def __init__(self, store: GraphStore, projection: Projection, model_dir: Path | None = None,
-                 fairness_strength: float = 0.0) -> None:
+                 fairness_strength: float = 0.0, seq: int = 0) -> None:
         self.store = store
         self.projection = projection
         self.model_dir = model_dir
+        self.seq = seq  # the last change of the store's feed this process has applied
+        self.version = 0  # moves whenever the projection changes: derived state refreshes on it
         self._lock = threading.RLock()  # one writer of the projection at a time
         self._collaborators: CollaboratorRecommender | None = None  # loaded at start, or fitted on first use
         self._partners: PartnerRecommender | None = None
+        self._partners_version = 0
+        self._collaborators_version = 0
+        self._texts: dict[str, str | None] = {}  # documents changed since the partner recommender's refresh
         self.exposure = ExposureTracker(fairness_strength)
 
     @classmethod
     def open(cls, store: GraphStore, model_dir: Path | None = None, fairness_strength: float = 0.0) -> GraphService:
         """A service over `store` with its projection built now and the models `techmatch train` saved
         in `model_dir` loaded (the constructor does no I/O)."""
-        service = cls(store, build_projection(store), model_dir, fairness_strength)
-        if model_dir is not None and PartnerRecommender.saved_in(model_dir):
-            service._partners = PartnerRecommender.load(model_dir, service.projection, store)
-            log.info("partner model loaded from %s (trained %s)", model_dir,
-                     service._partners.model.meta.get("trained_at"))
-        if model_dir is not None and (model_dir / COLLABORATORS_FILE).exists():
-            service._collaborators = CollaboratorRecommender.load(model_dir / COLLABORATORS_FILE, service.projection)
+        seq = store.change_head()  # before the build: a change made during it is replayed (replay is idempotent)
+        service = cls(store, build_projection(store), model_dir, fairness_strength, seq)
+        directory = fitting_dir(model_dir, store, service.projection) if model_dir is not None else None
+        if directory is not None:
+            service._partners = load_partners(directory, service.projection, store)
+            service._collaborators = load_collaborators(directory, service.projection)
+            if service._partners is not None:
+                log.info("partner model loaded from %s (trained %s)", directory,
+                         service._partners.model.meta.get("trained_at"))
         return service
 
+    # --- the change feed -------------------------------------------------------------------------
+    def catch_up(self) -> None:
+        """Apply every change committed to the store since the last call, by any process: what each
+        request does first. Nothing new costs one read of the feed's head."""
+        head = self.store.change_head()
+        if head == self.seq:
+            return
+        with self._lock:
+            if head == self.seq:
+                return
+            changes = self.store.changes_since(self.seq, MAX_REPLAY)
+            todo = pending(changes, self.seq, head)
+            if todo.reset or len(changes) == MAX_REPLAY:
+                log.info("change feed: rebuilding the projection (changes %d..%d)", self.seq, todo.upto)
+                self.projection = build_projection(self.store)
+                self._texts = {TEXT_ALL: ""}
+            else:
+                applied = replay(self.projection, self.store, todo)
+                found = self.store.get_nodes([i for i, label in applied.nodes.items() if label in TEXT_LABELS])
+                for node_id, label in applied.nodes.items():
+                    node = found.get(node_id)
+                    if node is not None:
+                        self._texts[node_id] = doc_text(Label(label), node.props)
+                    elif label not in TEXT_LABELS:
+                        self._texts[node_id] = None  # gone (or never a document: then nothing to drop)
+            self.seq = todo.upto
+            self.version += 1
+            self._maybe_compact()
+
     def train(self, train_years: int = 3, seed: int = 0, reuse_text: bool = False) -> dict:
-        """Fit both recommenders on the graph as it is and save them in `model_dir`; returns their metadata.
-        `reuse_text` keeps the loaded text index (building one takes minutes at the province tier)."""
+        """Fit both recommenders on the graph as it is and save them in `model_dir`, with the store they
+        fit; returns their metadata. `reuse_text` keeps the loaded text index (building one takes minutes at
+        the province tier)."""
+        self.rebuild_projection()  # fresh, without the rows of deleted nodes: what the fingerprint is of
+        seq, graph = self.seq, fingerprint(self.projection)
         loaded = self._partners
         text = loaded.text.index if reuse_text and loaded is not None else build_text_index(self.store)
         partners = PartnerRecommender.train(self.projection, self.store, text, train_years, seed)
         collaborators = CollaboratorRecommender(self.projection, seed).fit()
         if self.model_dir is not None:
-            partners.save(self.model_dir)
-            collaborators.save(self.model_dir / COLLABORATORS_FILE)
+            self._save(self.model_dir, partners, collaborators, seq, graph)
         with self._lock:
             self._partners, self._collaborators = partners, collaborators
+            self._partners_version = self._collaborators_version = self.version
         assert collaborators.model is not None
         return {"partners": partners.model.meta, "collaborators": collaborators.model.meta}
+
+    def _save(self, directory: Path, partners: PartnerRecommender | None,
+              collaborators: CollaboratorRecommender | None, seq: int, graph: str = "") -> None:
+        if partners is not None:
+            partners.save(directory)
+        if collaborators is not None and collaborators.model is not None:
+            collaborators.save(directory / COLLABORATORS_FILE)
+        write_identity(directory, self.store, seq, graph)
 
     # --- reads -----------------------------------------------------------------------------------
     def stats(self) -> Counts:
@@ -131,7 +192,7 @@ class GraphService:
         nodes = [found[p.ids[i]] for i in kept[1:].tolist() if p.ids[i] in found]
         return Neighbourhood(center, nodes, list(edges.values()), truncated)
 
-    # --- writes ----------------------------------------------------------------------------------
+    # --- writes: to the store; the projection follows through the change feed, as other processes' do ----
     def put_node(self, label: Label, node: Node, *, create_only: bool) -> StoredNode:
         row = node.row()
 
@@ -143,19 +204,14 @@ class GraphService:
                 raise Conflict(f"id {node.id!r} belongs to a {existing}, not a {label}")
             w.upsert_nodes(label, [row])
 
-        with self._lock:
-            self.store.write(work)
-            attrs = {a: row[2].get(a) for a in PROJECTED_ATTRS.get(label, ())}
-            self.projection.add_node(node.id, label, attrs, row[1])
+        self.store.write(work)
+        self.catch_up()
         return stored_node(label, node)
 
     def delete_node(self, node_id: str) -> None:
-        with self._lock:
-            if not self.store.write(lambda w: w.delete_node(node_id)):
-                raise NotFound(f"no node with id {node_id!r}")
-            if node_id in self.projection.index:
-                self.projection.remove_node(node_id)
-            self._maybe_compact()
+        if not self.store.write(lambda w: w.delete_node(node_id)):
+            raise NotFound(f"no node with id {node_id!r}")
+        self.catch_up()
 
     def put_rel(self, rel_type: RelType, rel: Rel) -> Edge:
         self.write_graph([], [(rel_type, rel)])
@@ -165,15 +221,13 @@ class GraphService:
     def delete_rel(self, rel_type: RelType, src: str, dst: str) -> None:
         if rel_type in UNDIRECTED and src > dst:
             src, dst = dst, src  # stored once, smaller id first
-        with self._lock:
-            if not self.store.write(lambda w: w.delete_rel(rel_type, src, dst)):
-                raise NotFound(f"no {rel_type} relationship from {src!r} to {dst!r}")
-            self.projection.remove_edge(rel_type, src, dst)
-            self._maybe_compact()
+        if not self.store.write(lambda w: w.delete_rel(rel_type, src, dst)):
+            raise NotFound(f"no {rel_type} relationship from {src!r} to {dst!r}")
+        self.catch_up()
 
     def write_graph(self, nodes: list[tuple[Label, Node]], rels: list[tuple[RelType, Rel]]) -> None:
-        """Nodes (created or replaced) and relationships in one transaction, all or nothing, then into
-        the projection: what a multi-party deal needs (its node, every party, the needs it answers)."""
+        """Nodes (created or replaced) and relationships in one transaction, all or nothing: what a
+        multi-party deal needs (its node, every party, the needs it answers)."""
         by_label: dict[Label, list[tuple[str, str, dict]]] = {}
         for label, node in nodes:
             by_label.setdefault(label, []).append(node.row())
@@ -195,46 +249,65 @@ class GraphService:
                         raise InvalidInput(problem[1], field=problem[0])
                 w.upsert_rels(rel_type, rows)
 
-        with self._lock:
-            self.store.write(work)
-            for label, rows in by_label.items():
-                for node_id, name, props in rows:
-                    self.projection.add_node(node_id, label, {a: props.get(a) for a in PROJECTED_ATTRS.get(label, ())},
-                                             name)
-            for rel_type, rows in by_type.items():
-                for src, dst, props in rows:
-                    self.projection.add_edge(rel_type, src, dst, float(props.get("weight", 1.0)))
-            self._maybe_compact()
+        self.store.write(work)
+        self.catch_up()
 
     def rebuild_projection(self) -> Projection:
+        """A repair tool: the projection built afresh from the store (the change feed keeps it current)."""
         with self._lock:
-            self.projection = build_projection(self.store)  # recommenders refit on it at their next use
+            seq = self.store.change_head()
+            self.projection = build_projection(self.store)
+            self.seq, self._texts = seq, {TEXT_ALL: ""}
+            self.version += 1
         return self.projection
 
     def collaborators(self, researcher_id: str, top_k: int) -> list[Suggestion]:
         with self._lock:
-            if self._collaborators is None or self._collaborators.projection is not self.projection:
-                self._collaborators = CollaboratorRecommender(self.projection).fit()
+            if self._collaborators is None or self._collaborators_version != self.version:
+                self._compacted()
+                current = self._collaborators
+                self._collaborators = current.rebound(self.projection) if current is not None and \
+                    current.model is not None else CollaboratorRecommender(self.projection).fit()
+                self._collaborators_version = self.version
             recommender = self._collaborators
         return recommender.recommend(researcher_id, top_k)
 
     def saved_partner_recommender(self) -> PartnerRecommender | None:
-        """The partner recommender loaded from saved models, or None when none was trained (no fitting here)."""
+        """The partner recommender of saved models that fit this store, or None (no training here)."""
         return self.partner_recommender() if self._partners is not None else None
 
     def partner_recommender(self) -> PartnerRecommender:
-        """The loaded one, re-bound to a rebuilt projection; trained now (and not saved) if none exists."""
+        """The loaded one, brought up to the projection's version (the deal history and the changed
+        documents); trained now if none fits this store (and kept for its next start)."""
         with self._lock:
             current = self._partners
             if current is None:
-                p = self.projection
-                if p.overlay_size() or len(p.ids) > p.base_nodes:  # training walks every deal: all in the arrays
-                    self.projection.compact()
+                self._compacted()  # training walks every deal: all in the arrays
+                seq, self._texts = self.seq, {}
                 current = PartnerRecommender.train(self.projection, self.store, build_text_index(self.store))
-            elif current.projection is not self.projection:
-                current = PartnerRecommender(self.projection, self.store, current.model, current.text.index)
-            self._partners = current
+                if self.model_dir is not None:  # the next start on this store finds them
+                    self._save(own_dir(self.model_dir, self.store), current, None, seq)
+            elif self._partners_version != self.version:
+                self._compacted()
+                current = PartnerRecommender(self.projection, self.store, current.model, self._text(current))
+            self._partners, self._partners_version = current, self.version
             return current
+
+    def _text(self, current: PartnerRecommender) -> TextIndex:
+        """The text index with the documents changed since `current` was made."""
+        docs, self._texts = self._texts, {}
+        if TEXT_ALL in docs:  # rebuilt: every document compared with the store
+            docs = current.text.index.stale_docs(self.store)
+        return current.text.index.updated(docs) if docs else current.text.index
+
+    def _compacted(self) -> None:
+        if not self.projection.settled():
+            self.projection.compact()
+
+    def state_digest(self) -> tuple[int, StateDigest]:
+        """(change applied, digests) of what the next recommendation reads."""
+        with self._lock:
+            return self.seq, digest_of(self.projection, self.partner_recommender())
 
     def set_fairness(self, strength: float) -> None:
         with self._lock:

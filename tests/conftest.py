@@ -6,10 +6,12 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from graph_service import need_status
 from graph_service.settings import Settings, get_settings
 from graph_service.stores import neo4j_local, open_store
 from graph_service.stores.base import GraphStore
@@ -20,6 +22,15 @@ from loaders.importer import load_directory
 # Tests sign tokens like production does; a fixed test key (never a default of the product itself).
 os.environ.setdefault("TECHMATCH_SECRET_KEY", "test-secret-key-of-the-techmatch-suite-0123456789")
 NEO4J_IMAGE = "neo4j:5.26.30-community"  # the same version as docker-compose.yml and tools/neo4j/pom.xml
+# Generated deadlines fall in 2016-2027 while the wall clock moves on: the suite reads needs as of the
+# generator's first day, when none has expired, so no answer depends on the date it runs. Tests of expiry
+# set their own day (monkeypatch need_status.clock).
+SUITE_TODAY = date(2016, 1, 1)
+
+
+@pytest.fixture(autouse=True)
+def _suite_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(need_status, "clock", lambda: SUITE_TODAY)
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,8 @@ def test_each_statement_gets_exactly_the_parameters_it_declares() -> None:
 
 
 def test_every_statement_is_used_or_a_fixture() -> None:
-    schema = {"constraint_entity_id", "index_entity_name", "constraint_account_username", "index_audit_at"}
+    schema = {"constraint_entity_id", "index_entity_name", "constraint_account_username", "index_audit_at",
+              "constraint_feed_name", "constraint_change_seq"}
     used = {name for name, _ in _call_sites()} | schema | {"clear_all", "clear_records"}
     assert set(statements()) == used
 
@@ -99,6 +100,12 @@ _PLANS: dict[str, tuple[dict, set[str]]] = {
     "update_account": ({"username": "a", "changes": {}}, {"NodeUniqueIndexSeek"}),
     "append_audit": ({"entry": {"at": "x"}}, set()),
     "read_audit": ({"before": "~", "limit": 5}, {"NodeIndexSeekByRange"}),
+    "create_feed": ({"feed": "graph"}, {"NodeUniqueIndexSeek"}),
+    "log_change": ({"feed": "graph", "nodes": "[]", "rels": "[]", "reset": False}, {"NodeUniqueIndexSeek"}),
+    "prune_changes": ({"upto": 5}, {"NodeIndexSeekByRange"}),
+    "feed_head": ({"feed": "graph"}, {"NodeUniqueIndexSeek"}),
+    "changes_since": ({"after": 5, "limit": 5}, {"NodeIndexSeekByRange"}),
+    "rel_weights": ({"pairs": [["R1", "R2"]]}, {"NodeUniqueIndexSeek"}),
 }
 
 
@@ -126,5 +133,6 @@ def test_no_point_statement_scans_the_graph_on_a_real_server(neo4j_server: tuple
             assert not operators & _SCANS, (name, operators)
             assert wanted <= operators, (name, " ".join(sorted(operators)))
     scans = {"scan_nodes", "scan_rels", "twice_related"}  # the projection's reads; a bulk load's last check
-    schema = {"constraint_entity_id", "index_entity_name", "constraint_account_username", "index_audit_at"}
+    schema = {"constraint_entity_id", "index_entity_name", "constraint_account_username", "index_audit_at",
+              "constraint_feed_name", "constraint_change_seq"}
     assert set(_PLANS) | scans | schema | {"clear_all", "clear_records"} == set(statements())

@@ -23,7 +23,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def invalid(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, InvalidInput)
-        loc = ["body", exc.field] if exc.field else ["body"]
+        where = exc.location or _location(request, exc.field)
+        loc = [where, exc.field] if exc.field else [where]
         msg = str(exc) if exc.file or exc.line else exc.reason  # an upload's errors name its file and line
         return JSONResponse({"detail": [{"loc": loc, "msg": _short(msg), "type": "value_error"}]}, status_code=422)
 
@@ -35,6 +36,23 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(exc_type, known)
     app.add_exception_handler(InvalidInput, invalid)
     app.add_exception_handler(RequestValidationError, validation)
+
+
+_PARTS = (("path", "path_params"), ("query", "query_params"), ("header", "header_params"), ("cookie", "cookie_params"))
+
+
+def _location(request: Request, field: str | None) -> str:
+    """Where `field` came from, as FastAPI's own errors say it: a path, query, header or cookie parameter of
+    the route that answered (its dependencies' too), else the body."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    stack = [dependant] if field and dependant is not None else []
+    while stack:
+        d = stack.pop(0)  # the route's own parameters before its dependencies'
+        for where, kind in _PARTS:
+            if any(field in (p.name, p.alias) for p in getattr(d, kind)):
+                return where
+        stack.extend(d.dependencies)
+    return "body"
 
 
 # FastAPI's own 422 echoes each rejected value whole (a 200 KB name comes back whole) and fails as a 500 on

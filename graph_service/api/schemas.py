@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from graph_service.need_status import NeedState, need_state
 from graph_service.projection import Projection
+from graph_service.schema import Label
 from graph_service.stores.base import StoredNode
 
 
@@ -17,6 +20,18 @@ class Health(BaseModel):
     reachable: bool
     projection_nodes: int
     projection_overlay: int = Field(description="writes not yet folded into the CSR arrays")
+    changes_applied: int = Field(description="the store's change feed, applied up to this change (every process "
+                                             "of a service shows the same number once caught up)")
+
+
+class ServedState(BaseModel):
+    process: int = Field(description="the operating-system process that answered")
+    changes_applied: int
+    digests: dict[str, str] = Field(description="projection, deal history and text index, each reduced to a "
+                                                "digest: processes that agree serve alike")
+    nodes: int
+    edges: int
+    documents: int
 
 
 class Stats(BaseModel):
@@ -26,17 +41,39 @@ class Stats(BaseModel):
     total_relationships: int
 
 
+class NeedStatusOut(BaseModel):
+    status: str = Field(description="as stored: open, matching, signed or closed")
+    effective_status: str = Field(description="open, matching, signed, closed, or expired: an open or matching "
+                                              "need whose deadline has passed")
+    label: str = Field(description="the effective status for people: 开放中, 对接中, 已签约, 已关闭 or 已过期")
+    deadline: str | None = Field(description="ISO date, when the need has one")
+    offered: bool = Field(description="still offered as open: open or matching, deadline not passed")
+
+    @classmethod
+    def of(cls, state: NeedState) -> NeedStatusOut:
+        return cls(status=state.status, effective_status=state.effective, label=state.label,
+                   deadline=state.deadline.isoformat() if state.deadline else None, offered=state.offered)
+
+    @classmethod
+    def of_node(cls, node: StoredNode | None) -> NeedStatusOut | None:
+        return cls.of(need_state(node.props)) if node is not None and node.label == Label.NEED else None
+
+
 class Entity(BaseModel):
     id: str
     label: str
     name: str
     properties: dict
+    need_status: NeedStatusOut | None = Field(
+        default=None, exclude_if=lambda v: v is None,
+        description="needs only: the status as of today (a need past its deadline is expired)")
 
     @classmethod
     def of(cls, node: StoredNode) -> Entity:
         props = dict(node.props)
         name = props.pop("name", "")
-        return cls(id=node.id, label=node.label, name=_text(name), properties=_plain_json(props))
+        return cls(id=node.id, label=node.label, name=_text(name), properties=_plain_json(props),
+                   need_status=NeedStatusOut.of_node(node))
 
 
 class EntityRef(BaseModel):
@@ -110,12 +147,24 @@ class ProjectionInfo(BaseModel):
 
 
 class ConnectionOut(BaseModel):
-    connected: bool = Field(description="a path exists within max_hops over the chosen types")
+    connected: bool = Field(description="a path exists within max_hops over the searched types")
     shortest: list[EntityRef] = Field(description="fewest hops, from a to b")
     shortest_relationships: list[Relationship]
     strongest: list[EntityRef] = Field(description="least total 1/weight among the explored paths")
     strongest_relationships: list[Relationship]
     explored: int = Field(description="nodes the search visited")
+    types: list[str] = Field(description="relationship types searched: every type unless `types` narrowed them")
+    max_hops: int = Field(description="the hop limit of the search")
+    hops_searched: int = Field(description="levels the two-sided search grew, both sides together")
+    examined: int = Field(description="relationship ends the search read")
+    stopped: Literal["found", "hop_limit", "explore_limit", "exhausted", "no_relationships"] = Field(
+        description="why the search ended: found a path; reached max_hops; reached the exploration limit "
+                    "(hubs, see `hubs`); exhausted (a and b are in separate components over these types); "
+                    "an endpoint has no relationship of these types (see `isolated`)")
+    isolated: list[EntityRef] = Field(description="endpoints with no relationship of the searched types")
+    hubs: list[EntityRef] = Field(description="when the exploration limit stopped it, the most connected nodes "
+                                              "it could not afford to expand")
+    reason: str | None = Field(description="why no path was found, for people (in Chinese); null when found")
 
 
 class CommunityOut(BaseModel):
@@ -173,6 +222,8 @@ class PartnersOut(BaseModel):
     partners: list[PartnerOut]
     institutions: list[InstitutionOut] = Field(description="institutions of the suggested researchers")
     exposure: ExposureOut | None = Field(description="spread of exposure so far, when fairness is on")
+    need_status: NeedStatusOut | None = Field(default=None, description="the need's status today, when a need "
+                                              "was asked for (partners may be asked for a closed or expired one)")
 
 
 class FairnessIn(BaseModel):
@@ -186,6 +237,7 @@ class NeedOut(BaseModel):
     score: float = Field(description="the partner model's probability that this researcher would sign it")
     paths: list[ExplanationPath]
     matched_words: list[str]
+    status: NeedStatusOut = Field(description="the need's status today (only needs still offered are suggested)")
 
 
 class TeamMemberOut(BaseModel):
@@ -214,3 +266,30 @@ class TeamsOut(BaseModel):
     fields: list[EntityRef]
     single_cover: list[EntityRef] = Field(description="researchers who alone cover every field")
     teams: list[TeamOut]
+    need_status: NeedStatusOut | None = Field(default=None, description="the need's status today")
+
+
+class NamedRef(BaseModel):
+    id: str
+    name: str
+
+
+class CircleOut(BaseModel):
+    id: str
+    name: str
+    members: list[NamedRef] = Field(description="member cities and districts (MEMBER_OF), by id")
+
+
+class BranchOut(BaseModel):
+    """A region or field and everything below it."""
+
+    id: str
+    name: str
+    level: int | None = Field(description="region: 1 province … 4 zone; field: 1 industry, 2 technology field")
+    children: list[BranchOut] = Field(description="regions PART_OF it, or fields SUBFIELD_OF it, by id")
+
+
+class InstitutionKindOut(BaseModel):
+    code: str = Field(description="as stored, e.g. university")
+    label: str = Field(description="中文名称, e.g. 大学")
+    aliases: list[str] = Field(description="other names the institution_kind filter accepts")

@@ -41,6 +41,7 @@ RULES: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "fair.manage": (_STAFF | {Role.ORGANISER}, {Role.ORGANISER}),
     "fair.agenda": (_STAFF | {Role.ORGANISER} | _MEMBERS, {Role.ORGANISER} | _MEMBERS),  # also one's own agenda
     "audit.read": (_STAFF, _NONE),
+    "service.inspect": (_STAFF, _NONE),  # what a process serves from (are the workers in step?)
     "users.manage": (frozenset({Role.ADMIN}), _NONE),
 }
 

@@ -80,19 +80,36 @@ class Participant(FrozenModel):
         return out
 
 
-class Request(FrozenModel):
+Fit = Annotated[float, Field(ge=0, le=1)]  # the chance of a deal
+FitFrom = Literal["given", "model", "fields"]  # see graph_service.fair.fits
+
+
+class _Asking(FrozenModel):
     a: Id  # who asked
     b: Id  # whom
     preference: Preference = "meet"
     status: Status = "accepted"
-    fit: Annotated[float, Field(ge=0, le=1)] = 0.5  # the matching model's chance of a deal
     seq: Annotated[int, Field(ge=0, le=10**9)] = 0  # arrival order (first come, first served uses it)
     recommended: bool = False  # suggested by the planner's matching, not asked for
+    fit_from: FitFrom = "given"
 
     @field_validator("b")
     @classmethod
     def _two_people(cls, b: str, info: ValidationInfo) -> str:
         return other_than_a(b, info)
+
+
+class NewRequest(_Asking):
+    """A request as it arrives (an upload's row, a request body): without a fit, `fits.with_fits` gives
+    it the matching model's, the same on every path."""
+
+    fit: Fit | None = None
+
+
+class Request(_Asking):
+    """A request of the instance: its fit is always there (no default: nothing is silently 0.5)."""
+
+    fit: Fit
 
     @property
     def value(self) -> float:
@@ -201,13 +218,15 @@ def _check_unique(rows: Iterable[Project | Participant], file: str) -> None:
         seen[row.id] = line
 
 
+# what imported rows are read as (requests may lack a fit), and what an instance directory holds
 FILES: dict[str, type[BaseModel]] = {
-    "projects": Project, "participants": Participant, "requests": Request, "locked": Locked}
+    "projects": Project, "participants": Participant, "requests": NewRequest, "locked": Locked}
+KEPT: dict[str, type[BaseModel]] = {**FILES, "requests": Request}
 COLUMNS = {
     "projects": ["id", "title", "kind", "fields", "text", "presenter", "node"],
     "participants": ["id", "name", "kind", "region", "circles", "small", "specialised", "fields", "available",
                      "max_meetings", "node"],
-    "requests": ["a", "b", "preference", "status", "fit", "seq", "recommended"],
+    "requests": ["a", "b", "preference", "status", "fit", "seq", "recommended", "fit_from"],
     "locked": ["a", "b", "slot", "table"],
 }
 
@@ -271,7 +290,7 @@ def read_instance(directory: Path) -> Instance:
         raise InvalidInput("no event.json here", file=str(directory))
     event = read_event(directory / "event.json")
     parts: dict[str, list] = {}
-    for name, model in FILES.items():
+    for name, model in KEPT.items():
         path = directory / f"{name}.csv"
         if not path.is_file():
             if name == "locked":

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from graph_service.fair.freshness import digests, write_inputs
 from graph_service.fair.instance import Instance, write_rows
 from graph_service.fair.schedule import (
     Board,
@@ -172,4 +173,5 @@ def write_plan(plan: Plan, out: Path) -> dict:
         {"session": s.id, "participant": pid} for s in plan.sessions for pid in s.invitees))
     rep = report(plan)
     (out / "report.json").write_text(json.dumps(rep, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_inputs(out, digests(plan.instance))
     return rep

@@ -1,6 +1,6 @@
 """From everyday matching to the fair: needs, 揭榜挂帅 challenges and offers become projects (their
 posters registered as presenters), researchers, enterprises and institutions become participants with
-their profile from the graph, and the matching model's scores become the fit of meeting requests."""
+their profile from the graph. (The fit of a meeting request: graph_service.fair.fits.)"""
 
 from __future__ import annotations
 
@@ -133,26 +133,3 @@ def promote(instance: Instance, p: Projection, store: GraphReader, node_ids: lis
                                       "participants": [*instance.participants, *added_people]}).check()
     return out, {"projects_added": [x.id for x in added_projects],
                  "participants_added": [x.id for x in added_people]}
-
-
-def estimate_fits(rec: PartnerRecommender | None, p: Projection, instance: Instance,
-                  pairs: list[tuple[str, str]]) -> list[float]:
-    """A fit per requested pair: the matching model's score when an enterprise asks for a researcher it
-    ranks (or the other way round), else a prior from the share of fields they have in common."""
-    people = {x.id: x for x in instance.participants}
-    ranked: dict[str, dict[str, float]] = {}
-    out = []
-    for a, b in pairs:
-        x, y = people[a], people[b]
-        if x.kind == "researcher" and y.kind == "enterprise":
-            x, y = y, x
-        score = None
-        if x.kind == "enterprise" and y.kind == "researcher" and x.node in p.index and y.node:
-            if x.id not in ranked:
-                ranked[x.id] = {p.ids[r]: s for r, s in model_fits(rec, p, p.index[x.node], top=200)}
-            score = ranked[x.id].get(y.node)
-        if score is None:
-            shared = len(set(x.fields) & set(y.fields)) / max(1, len(set(x.fields)))
-            score = 0.05 + 0.45 * shared
-        out.append(round(float(min(1.0, max(0.0, score))), 4))
-    return out

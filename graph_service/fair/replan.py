@@ -9,7 +9,8 @@ import time as clock
 from pathlib import Path
 
 from graph_service.errors import InvalidInput
-from graph_service.fair.instance import Instance, Participant, Request, write_rows
+from graph_service.fair.freshness import digests, read_inputs, replanned, unwanted, write_inputs
+from graph_service.fair.instance import Instance, Locked, Participant, Request, write_rows
 from graph_service.fair.plan import schedule_report, write_meetings
 from graph_service.fair.plan_files import PlanView, read_csv
 from graph_service.fair.schedule import Board, Placement, Problem, assign_tables, build_problem, fill
@@ -53,9 +54,18 @@ def replan(instance: Instance, plan_dir: Path, *, cancel: str | None = None,
                                  "moved": 0, "seconds": round(clock.perf_counter() - started, 3)}
 
 
-def write_replan(prob: Problem, placement: Placement, change: dict, plan_dir: Path, out: Path) -> dict:
+def kept(prob: Problem, before: Instance) -> Instance:
+    """The instance after the change, as it is saved: the plan's meetings are locks only while
+    re-planning; the organiser's own locks stay (less a cancelled participant's)."""
+    people = {p.id for p in prob.instance.participants}
+    return prob.instance.model_copy(update={"locked": [m for m in before.locked if m.a in people and m.b in people]})
+
+
+def write_replan(prob: Problem, placement: Placement, change: dict, plan_dir: Path, out: Path,
+                 before: Instance) -> dict:
     """The new plan in `out`: its meetings, the old plan's sessions and invitations (less a cancelled
-    participant's projects and seats; nothing else moves) and a report with what changed."""
+    participant's projects and seats; nothing else moves), a report with what changed, and what it
+    reflects of the inputs (`before`: the instance the re-plan started from; see fair.freshness)."""
     out.mkdir(parents=True, exist_ok=True)
     write_meetings(prob, placement, out)
     projects = {p.id for p in prob.instance.projects}
@@ -63,6 +73,12 @@ def write_replan(prob: Problem, placement: Placement, change: dict, plan_dir: Pa
     for name, key, still in (("sessions.csv", "project", projects), ("invitations.csv", "participant", people)):
         rows = read_csv(plan_dir / name)
         write_rows(out / name, list(rows[0]) if rows else [], (r for r in rows if r[key] in still))
-    rep = {**schedule_report(prob, placement), "change": change}
+    after = kept(prob, before)
+    meetings = [Locked(a=r["a"], b=r["b"], slot=r["slot"], table=int(r["table"]))
+                for r in read_csv(out / "meetings.csv")]
+    why = unwanted(after, meetings)
+    reflected = read_inputs(plan_dir) or digests(before)  # a plan from before plans recorded it: as planned
+    write_inputs(out, replanned(reflected, before, after, not why))
+    rep = {**schedule_report(prob, placement), "change": {**change, "no_longer_wanted": why}}
     (out / "report.json").write_text(json.dumps(rep, ensure_ascii=False, indent=2), encoding="utf-8")
     return rep

@@ -2,7 +2,7 @@
 
     {fair}/instance/   event.json and the CSV files of the instance (what `plan-fair` reads)
     {fair}/plan/       the current plan (what `plan-fair --out` writes)
-    {fair}/status.json the planning job: none | running | done | failed, and whether edits made it stale
+    {fair}/status.json the planning job: none | running | done | failed
     {fair}/changes.jsonl every re-plan's change; {fair}/outcomes.csv and followup.csv after the fair
 
 The same files the CLI reads and writes, so an organiser can switch between the two. Directories are
@@ -27,11 +27,12 @@ from typing import TypeVar
 
 from graph_service.errors import Conflict, InvalidInput, NotFound
 from graph_service.fair.agenda import Agendas
+from graph_service.fair.freshness import changed_parts, digests, read_inputs
 from graph_service.fair.instance import Event, Instance, Participant, Request, read_instance, write_instance
 from graph_service.fair.outcomes import Outcome, Recorded, read_outcomes, record_outcomes, write_outcomes
 from graph_service.fair.plan import plan_fair, write_plan
 from graph_service.fair.plan_files import PlanView, read_csv
-from graph_service.fair.replan import replan, write_replan
+from graph_service.fair.replan import kept, replan, write_replan
 from graph_service.service import GraphService
 
 T = TypeVar("T")
@@ -47,6 +48,7 @@ class Fair:
         self._thread_lock = threading.RLock()
         self._instance: tuple[tuple, Instance] | None = None  # (the directory's identity, what it holds)
         self._agendas: tuple[tuple, Agendas] | None = None
+        self._digests: tuple[Instance, dict[str, str]] | None = None  # of the instance object it names
         for target in (self.instance_dir, self.plan_dir):
             _recover(target)
 
@@ -72,6 +74,11 @@ class Fair:
         return self._instance[1]
 
     def status(self) -> dict:
+        """The planning job's state and, when there is a plan, whether it is stale (see `freshness`)."""
+        status = self._job()
+        return {**status, **self._freshness(status)} if (self.plan_dir / "report.json").is_file() else status
+
+    def _job(self) -> dict:
         path = self.root / "status.json"
         status = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"state": "none"}
         if status["state"] == "running" and not _alive(status.get("pid")):
@@ -79,9 +86,20 @@ class Fair:
         return status
 
     def _set_status(self, **changes: object) -> dict:
-        status = {**self.status(), **changes}
+        status = {**self._job(), **changes}
         _write_json(self.root / "status.json", status)
         return status
+
+    def _freshness(self, job: dict) -> dict:
+        """`stale`: the plan does not reflect the current inputs; `stale_inputs`: the parts changed since."""
+        reflected = read_inputs(self.plan_dir)
+        if reflected is None:  # a plan from before plans recorded their inputs: the flag edits used to set
+            return {"stale": bool(job.get("stale")), "stale_inputs": []}
+        instance = self.instance()
+        if self._digests is None or self._digests[0] is not instance:
+            self._digests = (instance, digests(instance))
+        changed = changed_parts(reflected, self._digests[1])
+        return {"stale": bool(changed), "stale_inputs": changed}
 
     def summary(self) -> dict:
         inst = self.instance()
@@ -102,16 +120,13 @@ class Fair:
 
     # --- before the plan -------------------------------------------------------------------------
     def edit(self, change: Callable[[Instance], tuple[Instance, T]]) -> T:
-        """Apply `change` to the instance and save it; a plan made before becomes stale (re-plan it, or
-        use cancellations and late registrations, which keep it)."""
+        """Apply `change` to the instance and save it; a plan made before becomes stale until the fair
+        is planned or re-planned again (see `freshness`)."""
         with self._lock():
-            status = self.status()
-            if status["state"] == "running":
+            if self._job()["state"] == "running":
                 raise Conflict(f"fair {self.id} is being planned; edit it when the plan is done")
             instance, result = change(self.instance())
             self._save_instance(instance)
-            if status["state"] == "done":
-                self._set_status(stale=True)
             return result
 
     def set_event(self, event: Event) -> None:
@@ -124,10 +139,10 @@ class Fair:
     # --- the plan ---------------------------------------------------------------------------------
     def start_planning(self, time_limit: float) -> dict:
         with self._lock():
-            if self.status()["state"] == "running":
+            if self._job()["state"] == "running":
                 raise Conflict(f"fair {self.id} is already being planned")
             self.instance()  # a broken instance fails here, before a job is promised
-            return self._set_status(state="running", stale=False, time_limit=time_limit, started=_now(),
+            return self._set_status(state="running", time_limit=time_limit, started=_now(),
                                     finished=None, error=None, pid=os.getpid())
 
     def run_planning(self, time_limit: float) -> None:
@@ -146,7 +161,7 @@ class Fair:
     def _planned(self) -> dict:
         """The status, when a finished plan is there to read; else why not. No plan yet is a conflict
         (409), not an unknown thing (404): the same request succeeds once the fair is planned."""
-        status = self.status()
+        status = self._job()
         if status["state"] == "running":
             raise Conflict(f"fair {self.id} is being planned (since {status.get('started')})")
         if not (self.plan_dir / "report.json").is_file():
@@ -180,7 +195,7 @@ class Fair:
     def plan_report(self) -> dict:
         status = self._planned()
         report = json.loads((self.plan_dir / "report.json").read_text(encoding="utf-8"))
-        return {**report, "stale": bool(status.get("stale"))}
+        return {**report, **self._freshness(status)}
 
     def agendas(self) -> Agendas:
         self._planned()
@@ -194,16 +209,17 @@ class Fair:
                     register: tuple[list[Participant], list[Request]] | None = None) -> dict:
         """A cancellation or late registration: no planned meeting moves or is lost."""
         with self._lock():
-            self._planned()
+            status = self._planned()
             self._view()
-            prob, placement, change = replan(self.instance(), self.plan_dir, cancel=cancel, register=register)
-            rep = _replace(self.plan_dir, lambda d: write_replan(prob, placement, change, self.plan_dir, d))
-            self._save_instance(prob.instance.model_copy(update={"locked": []}))
+            before = self.instance()
+            prob, placement, change = replan(before, self.plan_dir, cancel=cancel, register=register)
+            rep = _replace(self.plan_dir, lambda d: write_replan(prob, placement, change, self.plan_dir, d, before))
+            self._save_instance(kept(prob, before))
             with (self.root / "changes.jsonl").open("a", encoding="utf-8") as f:
                 f.write(json.dumps({"at": _now(), "cancel": cancel,
                                     "registered": [p.id for p in register[0]] if register else [], **change},
                                    ensure_ascii=False) + "\n")
-            return rep
+            return {**rep, **self._freshness(status)}
 
     # --- after the fair ------------------------------------------------------------------------
     def record_outcomes(self, service: GraphService, outcomes: list[Outcome], file: str = "outcomes") -> Recorded:

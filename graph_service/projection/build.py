@@ -148,6 +148,17 @@ def _codes(vocab: dict[str, list[str]], name: str, column: list, ids: list[str],
     return np.array(codes, dtype=np.int32)
 
 
+def attr_code(vocab: dict[str, list[str]], name: str, value: object) -> int:
+    """One value's array code, by the rules of `_codes` (-1 for a missing or unusable value): what a
+    replayed change writes, so a projection kept up to date equals one built afresh."""
+    if value is None:
+        return -1
+    if name in NUMERIC_ATTRS:
+        code = _number(value)
+        return -1 if code is None else code
+    return encode_attr(vocab, name, value) if isinstance(value, str) else -1
+
+
 def _whole_numbers(column: list) -> np.ndarray | None:
     """The usual numeric column at numpy's speed: ints within int32 or None; else None (checked one by one)."""
     if not all(v is None or type(v) is int for v in column):

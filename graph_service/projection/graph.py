@@ -85,6 +85,7 @@ class Projection:
             self.out[t] = m
             self.inc[t] = m if t in UNDIRECTED else m.T.tocsr()
         self._overlay = {t: _Overlay() for t in TYPES}
+        self._removed_nodes = 0  # deleted since the arrays were made: their edges are still in them
 
     def edge_count(self, rel_type: RelType) -> int:
         m = self.out[rel_type]
@@ -212,10 +213,10 @@ class Projection:
 
     # --- writes from the service ---------------------------------------------------------------
     def add_node(self, node_id: str, label: Label, attrs: dict | None = None, name: str | None = None) -> int:
-        if node_id in self.index:
-            i = self.index[node_id]
-            self.alive[i] = True
-        else:
+        """Create or update a node. An id deleted before comes back as a new row: its old row, dead, keeps
+        the old relationships, which must not reappear (the ghost edges of a delete and re-create)."""
+        i = self.index.get(node_id)
+        if i is None or not self.alive[i]:
             i = len(self.ids)
             self.ids.append(node_id)
             self.index[node_id] = i
@@ -244,13 +245,28 @@ class Projection:
     def remove_node(self, node_id: str) -> None:
         self._all_alive = False
         self.alive[self.idx(node_id)] = False  # its edges become unreachable: queries drop dead nodes
+        self._removed_nodes += 1
+
+    def settled(self) -> bool:
+        """True when the arrays hold the whole graph: no overlay, no node added or deleted since. Code
+        that reads the arrays directly (the deal history, the link scorer) needs `compact()` first."""
+        return not self.overlay_size() and len(self.ids) == self.base_nodes and not self._removed_nodes
 
     def add_edge(self, t: RelType, src: str, dst: str, weight: float = 1.0) -> None:
+        """Create or re-weight an edge. One held in the arrays with another weight is hidden there and
+        added again in the overlay, so that it is never counted twice."""
         s, d = self.idx(src), self.idx(dst)
         ov = self._overlay[t]
         pairs = [(s, d), (d, s)] if t in UNDIRECTED else [(s, d)]
         for a, b in pairs:
-            ov.removed.discard((a, b))
+            ov.added_out.get(a, {}).pop(b, None)
+            ov.added_in.get(b, {}).pop(a, None)
+            base = self._base_weight(t, a, b)
+            if base is not None and base == np.float32(weight):
+                ov.removed.discard((a, b))
+                continue
+            if base is not None:
+                ov.removed.add((a, b))
             ov.added_out.setdefault(a, {})[b] = weight
             ov.added_in.setdefault(b, {})[a] = weight
 
@@ -258,9 +274,19 @@ class Projection:
         s, d = self.idx(src), self.idx(dst)
         ov = self._overlay[t]
         for a, b in ([(s, d), (d, s)] if t in UNDIRECTED else [(s, d)]):
-            if ov.added_out.get(a, {}).pop(b, None) is None:
-                ov.removed.add((a, b))
+            ov.added_out.get(a, {}).pop(b, None)
             ov.added_in.get(b, {}).pop(a, None)
+            if self._base_weight(t, a, b) is not None:
+                ov.removed.add((a, b))
+
+    def _base_weight(self, t: RelType, a: int, b: int) -> float | None:
+        """The weight of a -> b in the arrays (as built or last compacted), None when absent there."""
+        if a >= self.base_nodes or b >= self.base_nodes:
+            return None
+        m = self.out[t]
+        lo, hi = m.indptr[a], m.indptr[a + 1]
+        k = lo + int(np.searchsorted(m.indices[lo:hi], b))
+        return float(m.data[k]) if k < hi and m.indices[k] == b else None
 
     def overlay_size(self) -> int:
         return sum(len(o) for o in self._overlay.values())

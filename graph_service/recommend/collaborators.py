@@ -63,6 +63,12 @@ class CollaboratorRecommender:
         """The saved scorer over this projection's co-authorship (the scorer reads the graph live)."""
         recommender = cls(projection)
         recommender.model = LinkModel.load(path)
+        return recommender.rebound(projection)
+
+    def rebound(self, projection: Projection) -> CollaboratorRecommender:
+        """The same scorer over the projection as it is now (a changed co-authorship graph)."""
+        recommender = CollaboratorRecommender(projection, self.seed)
+        recommender.model = self.model
         recommender._adj = pattern(projection.out[RelType.CO_AUTHOR])
         return recommender
 

@@ -8,16 +8,19 @@ both directions of matching agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
+from graph_service import need_status
 from graph_service.errors import InvalidInput
+from graph_service.need_status import OPEN, NeedState, need_state
 from graph_service.recommend.partner_service import PartnerRecommender, Path_
 from graph_service.recommend.partners import Query, features, row
 from graph_service.schema import Label, RelType
+from graph_service.stores.base import StoredNode
 
 SHORTLIST = 40  # needs scored by the model, chosen by field overlap and shared words
-OPEN = ("open", "matching")
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,12 @@ class NeedSuggestion:
     score: float
     paths: list[Path_]
     matched_words: list[str]
+    state: NeedState  # offered: open or matching, deadline not passed
 
 
 def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
-              challenges_only: bool = False) -> list[NeedSuggestion]:
+              challenges_only: bool = False, today: date | None = None) -> list[NeedSuggestion]:
+    """Needs still open on `today` (default: the clock) that fit the researcher, best first."""
     p, h = rec.projection, rec.history
     r = p.idx(researcher_id)
     if p.label_of(r) != Label.RESEARCHER:
@@ -57,15 +62,14 @@ def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
     if len(nodes):
         pos = np.clip(np.searchsorted(nodes, cands), 0, len(nodes) - 1)
         shared_words = np.where(nodes[pos] == cands, words[pos], 0)
-    shortlist = cands[np.lexsort((-shared_words, -shared_fields))[:SHORTLIST]]
-    texts = rec.store.get_nodes([p.ids[n] for n in shortlist.tolist()])
+    shortlist, texts = _current(rec, cands[np.lexsort((-shared_words, -shared_fields))], today or need_status.today())
     queries, rows = [], []
-    for n in shortlist.tolist():
+    for n in shortlist:
         posters = [e for e in row(p.inc[RelType.POSTED], n).tolist() if p.label_of(e) == Label.ENTERPRISE]
         if not posters:
             continue
-        stored = texts.get(p.ids[n])
-        q = Query(posters[0], row(p.out[RelType.ABOUT], n), str(stored.props.get("text", "")) if stored else "", n)
+        stored = texts[p.ids[n]][0]
+        q = Query(posters[0], row(p.out[RelType.ABOUT], n), str(stored.props.get("text", "")), n)
         queries.append(q)
         rows.append(features(h, q, np.array([r]), rec.text)[0])
     if not queries:
@@ -77,8 +81,29 @@ def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
         why = rec.explain(q, r, float(scores[i]))
         kind = p.vocab["kind"][p.attrs["kind"][q.need]] if p.attrs["kind"][q.need] >= 0 else "need"
         out.append(NeedSuggestion(p.ids[q.need], kind, p.ids[q.enterprise], float(scores[i]), why.paths,
-                                  why.matched_words))
+                                  why.matched_words, texts[p.ids[q.need]][1]))
     return out
+
+
+def _current(rec: PartnerRecommender, ranked: np.ndarray, today: date
+             ) -> tuple[list[int], dict[str, tuple[StoredNode, NeedState]]]:
+    """The first SHORTLIST of `ranked` still offered on `today`, with their stored nodes and states. The
+    projection holds no deadlines, so they are read from the store in rank order, in growing batches."""
+    p = rec.projection
+    kept: list[int] = []
+    found: dict[str, tuple[StoredNode, NeedState]] = {}
+    at, batch = 0, 2 * SHORTLIST
+    while at < len(ranked) and len(kept) < SHORTLIST:
+        part = ranked[at:at + batch].tolist()
+        nodes = rec.store.get_nodes([p.ids[n] for n in part])
+        for n in part:
+            node = nodes.get(p.ids[n])
+            state = need_state(node.props, today) if node is not None and len(kept) < SHORTLIST else None
+            if node is not None and state is not None and state.offered:
+                kept.append(n)
+                found[node.id] = (node, state)
+        at, batch = at + batch, 2 * batch
+    return kept, found
 
 
 def _open(rec: PartnerRecommender, needs: np.ndarray, challenges_only: bool) -> np.ndarray:

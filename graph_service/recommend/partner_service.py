@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from graph_service.catalogue import institution_kind, resolve
 from graph_service.errors import InvalidInput
 from graph_service.projection import Hop, Projection
 from graph_service.recommend.partner_eval import train
@@ -198,10 +199,8 @@ class PartnerRecommender:
         if f.circle is not None:
             keep &= h.in_circle(cands, self._node(f.circle, Label.CIRCLE, "circle"))
         if f.institution_kind is not None:
-            kinds = p.vocab.get("kind", [])
-            if f.institution_kind not in kinds:
-                raise InvalidInput(f"unknown institution kind {f.institution_kind!r}", field="institution_kind")
-            code = kinds.index(f.institution_kind)
+            kind, kinds = institution_kind(f.institution_kind), p.vocab.get("kind", [])
+            code = kinds.index(kind) if kind in kinds else -2  # a kind no institution has: nobody is kept
             aff = p.out[RelType.AFFILIATED_WITH]
             kind_of = np.full(len(cands), -1)
             has = np.diff(aff.indptr)[cands] > 0
@@ -209,11 +208,9 @@ class PartnerRecommender:
             keep &= kind_of == code
         return keep
 
-    def _node(self, node_id: str, label: Label, name: str) -> int:
-        i = self.projection.index.get(node_id)
-        if i is None or self.projection.label_of(i) != label:
-            raise InvalidInput(f"{node_id!r} is not a known {label}", field=name)
-        return i
+    def _node(self, value: str, label: Label, name: str) -> int:
+        """The node a filter names by id, full name or short name (成渝, 成都市)."""
+        return resolve(self.projection, value, label, name)
 
     def _institutions(self, chosen: list[PartnerSuggestion]) -> list[InstitutionSuggestion]:
         p = self.projection

@@ -12,6 +12,7 @@ from typing import Literal, TypeVar
 
 from graph_service.errors import Conflict, InvalidInput
 from graph_service.schema import ENDPOINTS, Label, RelType, check_endpoints
+from graph_service.stores.changes import ChangeFeed
 from graph_service.stores.records import RecordStore
 
 T = TypeVar("T")
@@ -111,8 +112,8 @@ class GraphScanner(ABC):
         """Batches of parallel columns (src keys, dst keys, weights) covering every relationship of the type."""
 
 
-class GraphStore(GraphReader, GraphScanner, RecordStore):
-    """The system of record: the graph, and beside it the accounts and the audit trail."""
+class GraphStore(GraphReader, GraphScanner, RecordStore, ChangeFeed):
+    """The system of record: the graph, its change feed, and beside them the accounts and the audit trail."""
 
     kind: str
 

@@ -38,6 +38,7 @@ from graph_service.stores.base import (
     check_node_rows,
     check_rel_rows,
 )
+from graph_service.stores.changes import KEEP, PRUNE_EVERY, Change, ChangeSet, RelKey
 from graph_service.stores.cypher import statement
 from graph_service.stores.neo4j_records import Neo4jRecords
 
@@ -45,6 +46,7 @@ _ALL_TYPES = [t.value for t in RelType]
 _UNWIND_BATCH = 10000
 _BULK_ROWS = 100_000  # a load this big into an empty database creates its relationships (see _Writer)
 _BULK_LOCK = "#bulk-load"  # an id no entity can have (models.EntityId): its uniqueness lock serialises bulk loads
+FEED = "graph"  # the one change feed's name (a parameter: statements quote only schema names)
 _SCAN_FETCH = 4  # records per round trip; each holds thousands of rows
 
 
@@ -85,11 +87,13 @@ class _Writer(GraphWriter):
         self._tx = tx
         self._labels: dict[str, str] = {}
         self._created: set[tuple[str, str, str]] | None = None  # None: MERGE every relationship
+        self.changes = ChangeSet()
 
     def _run(self, query: str, **params: object) -> list[neo4j.Record]:
         return list(self._tx.run(query, params))
 
     def expect_rows(self, rows: int) -> None:
+        self.changes.expect(rows)
         if rows < _BULK_ROWS:
             return
         self._run(statement("bulk_load_lock"), id=_BULK_LOCK)  # held until this transaction ends
@@ -97,6 +101,7 @@ class _Writer(GraphWriter):
             self._created = set()
 
     def finish(self) -> None:
+        self._log()
         if self._created is None:
             return
         for rel_type in sorted({key[0] for key in self._created}):
@@ -116,9 +121,12 @@ class _Writer(GraphWriter):
         # rows travel as [id, name, props] lists: no map keys to pack and unpack for each of a million rows
         self._batches(statement("upsert_nodes", label=label), rows=rows)
         self._labels.update((r[0], str(label)) for r in rows)
+        for r in rows:
+            self.changes.node(r[0])
 
     def upsert_rels(self, rel_type: RelType, rows: Sequence[RelRow]) -> None:
         check_rel_rows(rel_type, rows, self.labels_of([i for r in rows for i in (r[0], r[1])]))
+        self.changes.rels_of(rel_type.value, ((r[0], r[1]) for r in rows))
         created = self._created
         if created is None:
             self._batches(statement("upsert_rels", rel_type=rel_type), rows=rows)
@@ -139,12 +147,27 @@ class _Writer(GraphWriter):
         self._labels.pop(node_id, None)
         if self._created is not None:  # its pairs are gone: forget them, a later row creates them again
             self._created = {key for key in self._created if node_id not in key[1:]}
-        return self._run(statement("delete_node"), id=node_id)[0]["deleted"] > 0
+        deleted = self._run(statement("delete_node"), id=node_id)[0]["deleted"] > 0
+        if deleted:
+            self.changes.node(node_id, deleted=True)
+        return deleted
 
     def delete_rel(self, rel_type: RelType, src: str, dst: str) -> bool:
         if self._created is not None:
             self._created.discard((rel_type, src, dst))
-        return self._run(statement("delete_rel", rel_type=rel_type), src=src, dst=dst)[0]["deleted"] > 0
+        deleted = self._run(statement("delete_rel", rel_type=rel_type), src=src, dst=dst)[0]["deleted"] > 0
+        if deleted:
+            self.changes.rels_of(rel_type.value, [(src, dst)])
+        return deleted
+
+    def _log(self) -> None:
+        """The transaction's entry in the change feed (see stores/changes.py), before its commit."""
+        if not self.changes:
+            return
+        nodes, rels, reset = self.changes.encoded()
+        seq = self._run(statement("log_change"), feed=FEED, nodes=nodes, rels=rels, reset=reset)[0]["seq"]
+        if seq % PRUNE_EVERY == 0:
+            self._run(statement("prune_changes"), upto=seq - KEEP)
 
 
 class Neo4jStore(GraphStore, Neo4jRecords):
@@ -171,8 +194,9 @@ class Neo4jStore(GraphStore, Neo4jRecords):
 
     def ensure_schema(self) -> None:
         with _our_errors():
-            for name in ("constraint_entity_id", "index_entity_name"):
+            for name in ("constraint_entity_id", "index_entity_name", "constraint_feed_name", "constraint_change_seq"):
                 self._driver.execute_query(statement(name), database_=self._database)
+        self._write_query(statement("create_feed"), feed=FEED)
         self.ensure_record_schema()
 
     def _write_query(self, query: str, **params: object) -> list[neo4j.Record]:
@@ -199,6 +223,31 @@ class Neo4jStore(GraphStore, Neo4jRecords):
 
         with _our_errors(), self._driver.session(database=self._database) as session:
             return session.execute_write(attempt)
+
+    # --- the change feed -----------------------------------------------------------------------
+    def _head(self) -> tuple[int, str]:
+        found = self._read(statement("feed_head"), feed=FEED)
+        return (int(found[0]["seq"]), str(found[0]["store_id"])) if found else (0, "")
+
+    def store_id(self) -> str:
+        return self._head()[1]
+
+    def change_head(self) -> int:
+        return self._head()[0]
+
+    def changes_since(self, after: int, limit: int = 10_000) -> list[Change]:
+        records = self._read(statement("changes_since"), after=after, limit=limit)
+        return [Change.decoded(r["seq"], r["nodes"], r["rels"], r["reset"]) for r in records]
+
+    def rel_weights(self, keys: Sequence[RelKey]) -> dict[RelKey, object]:
+        by_type: dict[str, list[list[str]]] = {}
+        for t, s, d in keys:
+            by_type.setdefault(t, []).append([s, d])
+        found: dict[RelKey, object] = {}
+        for t, pairs in by_type.items():
+            for r in self._read(statement("rel_weights", rel_type=RelType(t)), pairs=pairs):
+                found[(t, r["src"], r["dst"])] = r["weight"]
+        return found
 
     def get_nodes(self, ids: Sequence[str]) -> dict[str, StoredNode]:
         return {r["id"]: _node(r) for r in self._read(statement("get_nodes"), ids=list(set(ids)))}

@@ -31,6 +31,7 @@ from graph_service.stores.base import (
     check_node_rows,
     check_rel_rows,
 )
+from graph_service.stores.changes import KEEP, PRUNE_EVERY, Change, ChangeSet, RelKey
 from graph_service.stores.sqlite_records import SCHEMA as RECORDS_SCHEMA
 from graph_service.stores.sqlite_records import SqliteRecords
 
@@ -51,6 +52,16 @@ CREATE TABLE IF NOT EXISTS rels (
     props  TEXT,
     PRIMARY KEY (type, src, dst)
 ) WITHOUT ROWID;
+"""
+_FEED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS changes (
+    seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+    nodes TEXT NOT NULL,
+    rels  TEXT NOT NULL,
+    reset INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO store_meta VALUES ('store_id', lower(hex(randomblob(16))));
 """
 _REVERSE_INDEX = "CREATE INDEX IF NOT EXISTS rels_by_dst ON rels(type, dst, src)"
 _BULK_ROWS = 200_000
@@ -85,6 +96,7 @@ class _Writer(GraphWriter):
         self._key: dict[str, int] = {}
         self._label: dict[str, str] = {}
         self._rebuild_index = False
+        self.changes = ChangeSet()
         self._next_key = (conn.execute("SELECT max(k) FROM nodes").fetchone()[0] or 0) + 1
 
     def _resolve(self, ids: Sequence[str]) -> None:
@@ -100,6 +112,7 @@ class _Writer(GraphWriter):
                 self._label[node_id] = label
 
     def expect_rows(self, rows: int) -> None:
+        self.changes.expect(rows)
         # Maintaining the reverse index row by row halves insert speed; for a bulk load drop it and
         # rebuild it once at the end, inside the same transaction (DDL is transactional in SQLite).
         db_bytes = self._conn.execute("PRAGMA page_count").fetchone()[0] * \
@@ -129,6 +142,7 @@ class _Writer(GraphWriter):
                 self._key[node_id], self._label[node_id] = self._next_key, str(label)
                 self._next_key += 1
             params.append((self._key[node_id], node_id, str(label), name, _dumps(props)))
+            self.changes.node(node_id)
         self._conn.executemany(
             "INSERT INTO nodes(k, id, label, name, props) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET name = excluded.name, props = excluded.props "
@@ -151,6 +165,7 @@ class _Writer(GraphWriter):
             "WHERE rels.weight IS NOT excluded.weight OR rels.props IS NOT excluded.props",
             params,
         )
+        self.changes.rels_of(type_name, ((s, d) for s, d, _ in rows))
 
     def delete_node(self, node_id: str) -> bool:
         row = self._conn.execute("SELECT k FROM nodes WHERE id = ?", (node_id,)).fetchone()
@@ -163,6 +178,7 @@ class _Writer(GraphWriter):
         self._conn.execute("DELETE FROM nodes WHERE k = ?", (row[0],))
         self._key.pop(node_id, None)
         self._label.pop(node_id, None)
+        self.changes.node(node_id, deleted=True)
         return True
 
     def delete_rel(self, rel_type: RelType, src: str, dst: str) -> bool:
@@ -171,7 +187,18 @@ class _Writer(GraphWriter):
             return False
         cur = self._conn.execute("DELETE FROM rels WHERE type = ? AND src = ? AND dst = ?",
                                  (str(rel_type), self._key[src], self._key[dst]))
+        if cur.rowcount > 0:
+            self.changes.rels_of(str(rel_type), [(src, dst)])
         return cur.rowcount > 0
+
+
+def _log(conn: sqlite3.Connection, changes: ChangeSet) -> None:
+    """The transaction's entry in the change feed (see stores/changes.py), before its commit."""
+    if not changes:
+        return
+    seq = conn.execute("INSERT INTO changes(nodes, rels, reset) VALUES (?, ?, ?)", changes.encoded()).lastrowid
+    if seq and seq % PRUNE_EVERY == 0:
+        conn.execute("DELETE FROM changes WHERE seq <= ?", (seq - KEEP,))
 
 
 class SqliteStore(GraphStore, SqliteRecords):
@@ -201,6 +228,7 @@ class SqliteStore(GraphStore, SqliteRecords):
         conn = self._conn()
         conn.executescript(_SCHEMA)
         conn.executescript(RECORDS_SCHEMA)
+        conn.executescript(_FEED_SCHEMA)
         conn.execute(_REVERSE_INDEX)
 
     def ping(self) -> bool:
@@ -223,6 +251,7 @@ class SqliteStore(GraphStore, SqliteRecords):
                 writer = _Writer(conn)
                 result = work(writer)
                 writer.finish()
+                _log(conn, writer.changes)
             except BaseException:
                 conn.execute("ROLLBACK")
                 conn.execute(f"PRAGMA cache_size = {_CACHE}")  # a bulk load may have raised it
@@ -230,6 +259,28 @@ class SqliteStore(GraphStore, SqliteRecords):
             conn.execute("COMMIT")
             self._local.counts = None
         return result
+
+    # --- the change feed -----------------------------------------------------------------------
+    def store_id(self) -> str:
+        return self._conn().execute("SELECT value FROM store_meta WHERE key = 'store_id'").fetchone()[0]
+
+    def change_head(self) -> int:
+        row = self._conn().execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
+        return int(row[0]) if row else 0
+
+    def changes_since(self, after: int, limit: int = 10_000) -> list[Change]:
+        rows = self._conn().execute("SELECT seq, nodes, rels, reset FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                                    (after, limit))
+        return [Change.decoded(*row) for row in rows]
+
+    def rel_weights(self, keys: Sequence[RelKey]) -> dict[RelKey, object]:
+        conn, found = self._conn(), {}
+        for key in keys:
+            row = conn.execute("SELECT r.weight FROM rels r JOIN nodes a ON a.k = r.src JOIN nodes b ON b.k = r.dst "
+                               "WHERE r.type = ? AND a.id = ? AND b.id = ?", key).fetchone()
+            if row is not None:
+                found[key] = row[0]
+        return found
 
     # --- reads ---------------------------------------------------------------------------------
     def get_nodes(self, ids: Sequence[str]) -> dict[str, StoredNode]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import multiprocessing as mp
 import os
 import pickle
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +82,55 @@ class TextIndex:
         self._vocabulary: dict[str, int] = self._vectorizer.vocabulary_
         self._idf = self._vectorizer.idf_
         self._analyze = lru_cache(maxsize=4096)(tokenizer)  # the same need is asked about again; jieba is slow
+        self._extra = _Overlay()
+        self._crc = dict(zip(self.ids, map(_crc, texts)))  # what each document was made from
+
+    def knows_texts(self) -> bool:
+        """False for an index saved before it kept what its documents were made from."""
+        return bool(self._crc) or not self.ids
+
+    def stale_docs(self, store: GraphStore) -> dict[str, str | None]:
+        """Documents whose text in the store differs from this index's (new ones, changed ones), and
+        None for those gone: what `updated` needs to match the store. One scan, no tokenizing."""
+        found: dict[str, str | None] = {}
+        seen: set[str] = set()
+        for doc_id, text in store_docs(store):
+            seen.add(doc_id)
+            if self._crc.get(doc_id) != _crc(text):
+                found[doc_id] = text
+        found.update((doc_id, None) for doc_id in self._position if doc_id not in seen)
+        return found
+
+    def updated(self, docs: dict[str, str | None]) -> TextIndex:
+        """A new index with these documents put (text) or dropped (None), weighted by this index's
+        vocabulary and idf (fitted when the model was trained; refitted at the next training). The
+        fitted matrices are shared; changed documents live in a small overlay. A new object, so
+        requests still reading this one are not disturbed."""
+        new = copy.copy(self)
+        new.ids, new._position = list(self.ids), dict(self._position)
+        rows, new._crc = dict(self._extra.rows), dict(self._crc)
+        for doc_id, text in docs.items():
+            new._crc[doc_id] = _crc(text or "")
+            i = new._position.get(doc_id)
+            if i is None:
+                if text is None:
+                    continue
+                i = new._position[doc_id] = len(new.ids)
+                new.ids.append(doc_id)
+            if text is None:
+                del new._position[doc_id]
+            rows[i] = self.vector(text or "")
+        new._extra = _Overlay(rows, self._matrix.shape[0])
+        return new
+
+    def doc_vector(self, doc_id: str) -> sp.csr_matrix | None:
+        """The document's weighted row as this index holds it (None when it has none)."""
+        i = self._position.get(doc_id)
+        return None if i is None else self._row(i)
+
+    def _row(self, i: int) -> sp.csr_matrix:
+        found = self._extra.rows.get(i)
+        return found if found is not None else self._matrix[i]
 
     def vector(self, query: str) -> sp.csr_matrix:
         """The query's TF-IDF row, as the vectorizer's `transform` makes it (sublinear tf, idf, l2 norm),
@@ -102,12 +153,14 @@ class TextIndex:
         (a field name in every expert's profile; field overlap is its own feature)."""
         q = self.vector(query)
         cols = self._postings
-        spans = [(cols.indptr[t], cols.indptr[t + 1], w) for t, w in zip(q.indices.tolist(), q.data.tolist())
+        spans = [(t, cols.indptr[t], cols.indptr[t + 1], w) for t, w in zip(q.indices.tolist(), q.data.tolist())
                  if cols.indptr[t + 1] - cols.indptr[t] <= MAX_POSTING]
-        if not spans:
+        docs = np.concatenate([cols.indices[a:b] for _, a, b, _ in spans] or [np.empty(0, dtype=np.int64)])
+        weights = np.concatenate([cols.data[a:b] * w for _, a, b, w in spans] or [np.empty(0)])
+        if self._extra.rows:  # documents changed since the fit
+            docs, weights = self._extra.merged(q, docs, weights, [t for t, _, _, _ in spans])
+        if len(docs) == 0:
             return TextHits(np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64), q)
-        docs = np.concatenate([cols.indices[a:b] for a, b, _ in spans])
-        weights = np.concatenate([cols.data[a:b] * w for a, b, w in spans])
         found, inverse = np.unique(docs, return_inverse=True)
         return TextHits(found.astype(np.int64), np.bincount(inverse, weights=weights),
                         np.bincount(inverse).astype(np.int64), q)
@@ -128,7 +181,7 @@ class TextIndex:
         """The query's words found in one document (by position or id), strongest for the query first."""
         q = self.vector(query) if isinstance(query, str) else query
         i = self._position[doc] if isinstance(doc, str) else doc
-        terms = self._matrix.indices[self._matrix.indptr[i]:self._matrix.indptr[i + 1]]
+        terms = self._row(i).indices
         weight = dict(zip(q.indices.tolist(), q.data.tolist()))
         shared = sorted((t for t in terms.tolist() if t in weight), key=lambda t: -weight[t])
         return [str(self._terms[t]) for t in shared]
@@ -144,7 +197,7 @@ class TextIndex:
         return {k: v for k, v in self.__dict__.items() if k != "_analyze"}
 
     def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
+        self.__dict__.update({"_extra": _Overlay(), "_crc": {}, **state})  # saved before either existed
         self._analyze = lru_cache(maxsize=4096)(self.tokenizer)
 
     @staticmethod
@@ -154,6 +207,29 @@ class TextIndex:
         if not isinstance(index, TextIndex):
             raise ValueError(f"{path} does not hold a text index")
         return index
+
+
+class _Overlay:
+    """Documents changed since the fit: their rows, and the same entries by term (a few hundred rows)
+    so that a query finds them as it finds the fitted ones. The fitted postings of a changed
+    document are masked out."""
+
+    def __init__(self, rows: dict[int, sp.csr_matrix] | None = None, fitted: int = 0) -> None:
+        self.rows = rows or {}
+        if not self.rows:
+            return
+        self.positions = np.array(sorted(self.rows), dtype=np.int64)
+        self.by_term = sp.vstack([self.rows[i] for i in self.positions.tolist()]).tocsc()
+        self.masked = self.positions[self.positions < fitted]
+
+    def merged(self, q: sp.csr_matrix, docs: np.ndarray, weights: np.ndarray, terms: list[int]
+               ) -> tuple[np.ndarray, np.ndarray]:
+        keep = ~np.isin(docs, self.masked)
+        docs, weights = docs[keep], weights[keep]
+        cols, qw = self.by_term, dict(zip(q.indices.tolist(), q.data.tolist()))
+        extra_docs = [self.positions[cols.indices[cols.indptr[t]:cols.indptr[t + 1]]] for t in terms]
+        extra_w = [cols.data[cols.indptr[t]:cols.indptr[t + 1]] * qw[t] for t in terms]
+        return np.concatenate([docs, *extra_docs]), np.concatenate([weights, *extra_w])
 
 
 @dataclass(frozen=True)
@@ -180,6 +256,23 @@ def _as_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def doc_text(label: Label, props: dict) -> str:
+    """A node's document: its TEXT_FIELDS joined, as the index is built from them."""
+    return " ".join(_as_text(props.get(f)) for f in TEXT_FIELDS[label])
+
+
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
+
+
+def store_docs(store: GraphStore, labels: Sequence[Label] = tuple(TEXT_FIELDS)) -> Iterator[tuple[str, str]]:
+    """(id, document) of every node of `labels`, as the index is built from them."""
+    for label in labels:
+        for batch in store.scan_nodes(label, TEXT_FIELDS[label]):
+            for row in batch:
+                yield row[1], " ".join(_as_text(v) for v in row[2:])
+
+
 def build_text_index(store: GraphStore, labels: Sequence[Label] = tuple(TEXT_FIELDS)) -> TextIndex:
     """One index over the documents of `labels`; the domain dictionary comes from the graph itself:
     field names and researchers' keywords."""
@@ -189,11 +282,9 @@ def build_text_index(store: GraphStore, labels: Sequence[Label] = tuple(TEXT_FIE
             words.update(_as_text(row[2]).split())
     ids: list[str] = []
     texts: list[str] = []
-    for label in labels:
-        for batch in store.scan_nodes(label, TEXT_FIELDS[label]):
-            for row in batch:
-                ids.append(row[1])
-                texts.append(" ".join(_as_text(v) for v in row[2:]))
+    for doc_id, text in store_docs(store, labels):
+        ids.append(doc_id)
+        texts.append(text)
     field_ids = [row[1] for batch in store.scan_nodes(Label.FIELD, ()) for row in batch]
     words.update(node.props["name"] for node in store.get_nodes(field_ids).values())
     return TextIndex(ids, texts, DomainTokenizer(words), workers=os.cpu_count() or 1)

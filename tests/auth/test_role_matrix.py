@@ -114,6 +114,9 @@ def _routes(w: World) -> Iterator[tuple[str, str, Example, frozenset[str]]]:
     yield "PUT", "/api/v1/recommendations/fairness", \
         lambda w, a: ("/api/v1/recommendations/fairness", {"json": {"strength": 0}}), STAFF
     yield "GET", "/api/v1/recommendations/fairness", lambda w, a: ("/api/v1/recommendations/fairness", {}), STAFF
+    for part in ("circles", "regions", "fields", "institution-kinds"):
+        url = f"/api/v1/catalogue/{part}"
+        yield "GET", url, lambda w, a, url=url: (url, {}), ALL
     yield "GET", "/health", lambda w, a: ("/health", {}), ALL
     yield "GET", "/api/v1/stats", lambda w, a: ("/api/v1/stats", {}), ALL
     yield "POST", "/api/v1/auth/token", lambda w, a: (
@@ -125,6 +128,7 @@ def _routes(w: World) -> Iterator[tuple[str, str, Example, frozenset[str]]]:
     yield "PATCH", "/api/v1/users/{username}", \
         lambda w, a: ("/api/v1/users/organiser-x", {"json": {"disabled": False}}), frozenset({"admin"})
     yield "GET", "/api/v1/audit", lambda w, a: ("/api/v1/audit", {}), STAFF
+    yield "GET", "/api/v1/health/state", lambda w, a: ("/api/v1/health/state", {}), STAFF
     yield from FAIR_ROUTES(w)
 
 

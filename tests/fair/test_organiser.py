@@ -144,6 +144,11 @@ def test_organiser_runs_a_fair_through_the_api(api: tuple[TestClient, GraphServi
     assert (str(RelType.FULFILS), deal, need) in rels
     assert _ok(client.get(f"/api/v1/entities/{need}"))["properties"]["status"] == "signed"
     assert deal in service.projection.index  # the next recommendation sees it
+    firm, partner = party[signed["a"]]["node"], party[signed["b"]]["node"]
+    if service.projection.label_of(service.projection.idx(partner)) == Label.RESEARCHER:
+        found = _ok(client.get("/api/v1/recommendations/partners", params={"enterprise": firm, "top_k": 100}))
+        paths = [x for s in found["partners"] if s["researcher"]["id"] == partner for x in s["paths"]]
+        assert any(x["kind"] == "past_deal" and deal in [n["id"] for n in x["nodes"]] for x in paths)
     followup = _ok(client.get(f"{FAIR}/followup"))
     assert [(f["a"], f["outcome"]) for f in followup] == [(other["a"], "intention")]
     assert followup[0]["next_step"] and followup[0]["scheduled"] is True

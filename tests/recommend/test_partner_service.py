@@ -14,6 +14,7 @@ from graph_service.errors import InvalidInput
 from graph_service.projection import Projection, build_projection
 from graph_service.recommend.needs import needs_for
 from graph_service.recommend.partner_service import Filters, PartnerRecommender, PartnerSuggestion
+from graph_service.recommend.saved import fingerprint, write_identity
 from graph_service.recommend.teams import teams_for
 from graph_service.schema import UNDIRECTED, Label, RelType
 from graph_service.service import GraphService
@@ -104,9 +105,9 @@ def test_filters(rec: PartnerRecommender, tiny_store: SqliteStore) -> None:
     assert unis
     nodes = tiny_store.get_nodes([p.ids[p.out[RelType.AFFILIATED_WITH][p.idx(s.id)].indices[0]] for s in unis])
     assert {n.props["kind"] for n in nodes.values()} == {kind}
-    with pytest.raises(InvalidInput, match="unknown institution kind"):
+    with pytest.raises(InvalidInput, match="未知的机构类型"):
         rec.recommend(enterprise_id=firm_id, filters=Filters(institution_kind="castle"))
-    with pytest.raises(InvalidInput, match="not a known Region"):
+    with pytest.raises(InvalidInput, match="是企业的编号，不是地区"):
         rec.recommend(enterprise_id=firm_id, filters=Filters(region=firm_id))
 
 
@@ -180,6 +181,7 @@ def test_saved_models_load_and_score_the_same(rec: PartnerRecommender, tiny_stor
 def test_partners_needs_teams_and_fairness_through_the_api(rec: PartnerRecommender, tiny_store: SqliteStore,
                                                              tmp_path: Path) -> None:
     rec.save(tmp_path)
+    write_identity(tmp_path, tiny_store, tiny_store.change_head(), fingerprint(rec.projection))
     service = GraphService.open(tiny_store, tmp_path)
     assert service._partners is not None  # loaded at start, not trained
     firm, need = _busy_firm_with_a_need(rec)

@@ -4,6 +4,7 @@ report, agendas and overview, re-plan after cancellations and late registrations
 
 import io
 import tempfile
+from collections import Counter
 from dataclasses import asdict
 from typing import IO, Annotated, Literal
 from urllib.parse import quote
@@ -20,10 +21,12 @@ from graph_service.auth.actor import Actor, Role
 from graph_service.auth.permissions import Resource, allowed, require
 from graph_service.errors import InvalidInput, NotFound
 from graph_service.fair.event import Event
+from graph_service.fair.fits import with_fits
 from graph_service.fair.instance import (
     COLUMNS,
     FILES,
     Instance,
+    NewRequest,
     Participant,
     Preference,
     Project,
@@ -36,7 +39,7 @@ from graph_service.fair.instance import (
 )
 from graph_service.fair.layout import standard_event
 from graph_service.fair.outcomes import Outcome
-from graph_service.fair.promote import estimate_fits, promote
+from graph_service.fair.promote import promote
 from graph_service.fair.values import MAX_PEOPLE, MAX_SESSIONS, Day, Id, Tables, Title
 from graph_service.fair.workspace import Fair, Fairs
 from graph_service.service import GraphService
@@ -100,7 +103,8 @@ class RequestIn(_In):
     b: Id
     preference: Preference = "meet"
     status: Status = "pending"
-    fit: Annotated[float, Field(ge=0, le=1)] | None = Field(None, description="default: the matching model's")
+    fit: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        None, description="default: the matching model's score for the pair (see `fit_from` in the rows)")
 
     @field_validator("b")
     @classmethod
@@ -201,12 +205,12 @@ def answer_requests(fair_id: str, rows: list[AnswerIn], fairs: FairsDep) -> dict
              summary="Import a CSV file (the columns `plan-fair` reads)",
              openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 async def import_csv(fair_id: str, part: Literal["projects", "participants", "requests", "locked"],
-                     request: Request, fairs: FairsDep) -> dict:
+                     request: Request, fairs: FairsDep, service: ServiceDep) -> dict:
     fair = fairs.get(fair_id)
     with tempfile.TemporaryFile() as upload:
         await _receive(request, upload)
         # parsing and merging a large file takes seconds: off the event loop, so others are answered
-        return await run_in_threadpool(_import, fair, part, upload)
+        return await run_in_threadpool(_import, fair, part, upload, service)
 
 
 async def _receive(request: Request, into: IO[bytes]) -> None:
@@ -225,13 +229,16 @@ async def _receive(request: Request, into: IO[bytes]) -> None:
     into.seek(0)
 
 
-def _import(fair: Fair, part: str, upload: IO[bytes]) -> dict:
+def _import(fair: Fair, part: str, upload: IO[bytes], service: GraphService) -> dict:
     text = io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
+    file = f"{part}.csv"
     try:
-        rows = parse_rows(text, FILES[part], f"{part}.csv")
+        rows = parse_rows(text, FILES[part], file)
     finally:
         text.detach()  # the upload file is closed by its owner
-    return _merge(fair, **{part: rows}, where={part: f"{part}.csv"})
+    if part == "requests":  # rows without a fit get the model's, as requests posted as JSON do
+        rows = with_fits(fair.instance(), rows, service.partner_recommender, file)
+    return _merge(fair, **{part: rows}, where={part: file})
 
 
 @router.post("/{fair_id}/plan", dependencies=[*MANAGE, rate_limit("expensive")],
@@ -254,7 +261,8 @@ def plan_status(fair_id: str, fairs: FairsDep) -> dict:
 
 
 @router.get("/{fair_id}/report", dependencies=MANAGE,
-            summary="The plan report: value, bound, gap, fairness, idle slots, unmet requests")
+            summary="The plan report: value, bound, gap, fairness, idle slots, unmet requests, and whether "
+                    "it is stale (`stale_inputs`: what changed since it was planned or re-planned)")
 def plan_report(fair_id: str, fairs: FairsDep) -> dict:
     return fairs.get(fair_id).plan_report()
 
@@ -336,32 +344,27 @@ def list_part(fair_id: str, part: Literal["projects", "participants", "requests"
 def _merge(fair: Fair, where: dict[str, str] | None = None, **rows: list) -> dict:
     def change(inst: Instance) -> tuple[Instance, dict]:
         merged = inst.merged(**rows, where=where)
+        fits = {}
+        if "requests" in rows:  # where the received requests' fits came from
+            fits = {"fits": dict(Counter(r.fit_from for r in rows["requests"]))}
         return merged, {"projects": len(merged.projects), "participants": len(merged.participants),
-                        "requests": len(merged.requests), **{f"{k}_received": len(v) for k, v in rows.items()}}
+                        "requests": len(merged.requests), **{f"{k}_received": len(v) for k, v in rows.items()},
+                        **fits}
 
     return fair.edit(change)
 
 
 def _requests(instance: Instance, rows: list[RequestIn], service: GraphService) -> list[MeetingRequest]:
-    """Requests with their fit from the matching model where not given, in arrival order."""
-    people = {p.id for p in instance.participants}
-    for k, r in enumerate(rows):
-        for end in ("a", "b"):
-            if getattr(r, end) not in people:
-                raise InvalidInput(f"unknown participant {getattr(r, end)!r}", field=f"{k}.{end}")
-    missing = [k for k, r in enumerate(rows) if r.fit is None]
-    fits = dict(zip(missing, estimate_fits(service.saved_partner_recommender(), service.projection, instance,
-                                           [(rows[k].a, rows[k].b) for k in missing])))
+    """Requests in arrival order, those without a fit given the matching model's (`fits.with_fits`)."""
     first = max((r.seq for r in instance.requests), default=-1) + 1
-    out = []
+    asked = []
     for k, r in enumerate(rows):
         try:
-            out.append(MeetingRequest(a=r.a, b=r.b, preference=r.preference, status=r.status,
-                                      fit=r.fit if r.fit is not None else fits[k], seq=first + k))
+            asked.append(NewRequest(**r.model_dump(), seq=first + k))
         except ValidationError as e:  # e.g. seq past its bound after an import of huge ones
             err = e.errors()[0]
             raise InvalidInput(err["msg"], field=".".join(str(x) for x in (k, *err["loc"]))) from None
-    return out
+    return with_fits(instance, asked, service.partner_recommender)
 
 
 def attachment(filename: str) -> str:

@@ -14,7 +14,7 @@ from graph_service.api.schemas import (
     ProjectionInfo,
     Relationship,
 )
-from graph_service.explore import CONNECTION_TYPES, Step, community_of, connect
+from graph_service.explore import Step, community_of, connect, explain
 from graph_service.projection import Hop
 from graph_service.schema import Label, RelType
 
@@ -56,16 +56,19 @@ def rebuild(service: ServiceDep) -> ProjectionInfo:
 
 
 @router.get("/paths", response_model=ConnectionOut, dependencies=PUBLIC,
-            summary="How two entities are connected: shortest (fewest hops) and strongest path")
+            summary="How two entities are connected: shortest (fewest hops) and strongest path",
+            description="Searches every relationship type unless `types` narrows it. When nothing is found, "
+                        "`stopped`, `reason` and the counts say what was explored and why the search stopped.")
 def paths(
     service: ServiceDep,
     a: Annotated[str, Query(description="id of one entity")],
     b: Annotated[str, Query(description="id of the other")],
-    types: Annotated[list[RelType] | None, Query(description="relationship types to walk")] = None,
+    types: Annotated[list[RelType] | None, Query(description="relationship types to walk (default: all)")] = None,
     max_hops: Annotated[int, Query(ge=1, le=10)] = 6,
 ) -> ConnectionOut:
-    c = connect(service.projection, a, b, tuple(types) if types else CONNECTION_TYPES, max_hops)
-    ref = EntityRef.namer(service.projection)
+    p = service.projection
+    c = connect(p, a, b, types, max_hops)
+    ref = EntityRef.namer(p)
 
     def refs(ids: list[str]) -> list[EntityRef]:
         return [ref(i) for i in ids]
@@ -75,7 +78,9 @@ def paths(
 
     return ConnectionOut(connected=bool(c.shortest), shortest=refs(c.shortest),
                          shortest_relationships=rels(c.shortest_steps), strongest=refs(c.strongest),
-                         strongest_relationships=rels(c.strongest_steps), explored=c.explored)
+                         strongest_relationships=rels(c.strongest_steps), explored=c.explored,
+                         types=list(c.types), max_hops=c.max_hops, hops_searched=c.hops, examined=c.examined,
+                         stopped=c.stopped, isolated=refs(c.isolated), hubs=refs(c.hubs), reason=explain(p, c))
 
 
 @router.get("/community/{node_id}", response_model=CommunityOut, dependencies=PUBLIC,

@@ -15,6 +15,7 @@ from graph_service.api.schemas import (
     FairnessIn,
     InstitutionOut,
     NeedOut,
+    NeedStatusOut,
     PartnerOut,
     PartnersOut,
     PathRel,
@@ -66,9 +67,12 @@ def collaborators(researcher_id: str, service: ServiceDep, actor: ForResearcher,
 async def partners(service: ServiceDep, actor: ForEnterprise, enterprise: str | None = None, need: str | None = None,
              text: Annotated[str, Query(max_length=2000, description="extra words to match")] = "",
              top_k: Annotated[int, Query(ge=1, le=100)] = 10,
-             region: Annotated[str | None, Query(description="only candidates located in this region")] = None,
-             circle: Annotated[str | None, Query(description="only candidates in this economic circle")] = None,
-             institution_kind: Annotated[str | None, Query(description="university, research_institute, ...")] = None,
+             region: Annotated[str | None, Query(description="only candidates located in this region or below it: "
+                                                 "id or name (成都市, 成都); GET /api/v1/catalogue/regions")] = None,
+             circle: Annotated[str | None, Query(description="only candidates in this economic circle: id or name "
+                                                 "(成渝, 成渝地区双城经济圈); GET /api/v1/catalogue/circles")] = None,
+             institution_kind: Annotated[str | None, Query(description="code or name (university, 大学); "
+                                                           "GET /api/v1/catalogue/institution-kinds")] = None,
              min_evidence: Annotated[int, Query(ge=0, le=7)] = 0,
              exclude_partners: bool = False) -> PartnersOut:
     _own(actor, "recommend.enterprise", service, enterprise, need)
@@ -85,7 +89,8 @@ async def partners(service: ServiceDep, actor: ForEnterprise, enterprise: str | 
                   for s in result.suggestions],
         institutions=[InstitutionOut(institution=ref(i.id), score=i.score, researchers=[ref(r) for r in i.researchers])
                       for i in result.institutions],
-        exposure=None if exposure is None else ExposureOut(requests=service.exposure.requests, **vars(exposure)))
+        exposure=None if exposure is None else ExposureOut(requests=service.exposure.requests, **vars(exposure)),
+        need_status=NeedStatusOut.of_node(service.store.get_node(p.ids[q.need])) if q.need >= 0 else None)
 
 
 @router.get("/needs/{researcher_id}", response_model=list[NeedOut], dependencies=LIMITED,
@@ -96,7 +101,8 @@ def needs(researcher_id: str, service: ServiceDep, actor: ForResearcher,
     found = needs_for(service.partner_recommender(), researcher_id, top_k, challenges_only)
     ref = EntityRef.namer(service.projection)
     return [NeedOut(need=ref(s.id), kind=s.kind, enterprise=ref(s.enterprise), score=s.score,
-                    paths=_paths(s.paths, ref), matched_words=s.matched_words) for s in found]
+                    paths=_paths(s.paths, ref), matched_words=s.matched_words, status=NeedStatusOut.of(s.state))
+            for s in found]
 
 
 @router.get("/teams/{need_id}", response_model=TeamsOut, dependencies=LIMITED,
@@ -112,7 +118,8 @@ def teams(need_id: str, service: ServiceDep, actor: ForEnterprise, count: Annota
                                                          fields=[ref(f) for f in m.fields]) for m in t.members],
                                    covered=[ref(f) for f in t.covered], uncovered=[ref(f) for f in t.uncovered],
                                    ties=[TieOut(a=x.a, b=x.b, kind=x.kind) for x in t.ties],
-                                   objective=t.objective, optimal=t.optimal) for t in answer.teams])
+                                   objective=t.objective, optimal=t.optimal) for t in answer.teams],
+                    need_status=NeedStatusOut.of_node(service.store.get_node(need_id)))
 
 
 def _paths(paths: list[Path_], ref: Callable[[str], EntityRef]) -> list[ExplanationPath]:
