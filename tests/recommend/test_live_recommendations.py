@@ -45,7 +45,8 @@ def test_a_deleted_and_recreated_researcher_has_no_ghost_relationships(client: T
 
 
 def test_a_new_enterprise_and_its_new_need_are_matched_at_once_by_fields_and_words(client: TestClient) -> None:
-    firm = {"id": "E9000009", "name": "蜀氢新能源科技有限公司", "tier": "专精特新", "industry": "新能源", "size": "small"}
+    firm = {"id": "E9000009", "name": "蜀氢新能源科技有限公司", "tier": "专精特新", "industry": "新能源",
+            "size": "small"}
     _ok(client.post("/api/v1/entities/enterprises", json=firm), 201)
     _ok(client.put("/api/v1/relationships/ACTIVE_IN", json={"src": "E9000009", "dst": "F0203", "weight": 1.0}))
     for_firm = _ok(client.get(PARTNERS, params={"enterprise": "E9000009", "top_k": 10}))
