@@ -289,16 +289,17 @@ class GraphService:
                     self._save(own_dir(self.model_dir, self.store), current, None, seq)
             elif self._partners_version != self.version:
                 self._compacted()
-                current = PartnerRecommender(self.projection, self.store, current.model, self._text(current))
+                text, changed = self._text(current)
+                current = PartnerRecommender(self.projection, self.store, current.model, text, current, changed)
             self._partners, self._partners_version = current, self.version
             return current
 
-    def _text(self, current: PartnerRecommender) -> TextIndex:
-        """The text index with the documents changed since `current` was made."""
+    def _text(self, current: PartnerRecommender) -> tuple[TextIndex, list[str]]:
+        """The text index with the documents changed since `current` was made, and their ids."""
         docs, self._texts = self._texts, {}
         if TEXT_ALL in docs:  # rebuilt: every document compared with the store
             docs = current.text.index.stale_docs(self.store)
-        return current.text.index.updated(docs) if docs else current.text.index
+        return (current.text.index.updated(docs) if docs else current.text.index), list(docs)
 
     def _compacted(self) -> None:
         if not self.projection.settled():

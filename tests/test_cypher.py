@@ -102,9 +102,9 @@ _PLANS: dict[str, tuple[dict, set[str]]] = {
     "read_audit": ({"before": "~", "limit": 5}, {"NodeIndexSeekByRange"}),
     "create_feed": ({"feed": "graph"}, {"NodeUniqueIndexSeek"}),
     "log_change": ({"feed": "graph", "nodes": "[]", "rels": "[]", "reset": False}, {"NodeUniqueIndexSeek"}),
-    "prune_changes": ({"upto": 5}, {"NodeIndexSeekByRange"}),
+    "prune_changes": ({"upto": 5}, {"NodeUniqueIndexSeekByRange"}),
     "feed_head": ({"feed": "graph"}, {"NodeUniqueIndexSeek"}),
-    "changes_since": ({"after": 5, "limit": 5}, {"NodeIndexSeekByRange"}),
+    "changes_since": ({"after": 5, "limit": 5}, {"NodeUniqueIndexSeekByRange"}),
     "rel_weights": ({"pairs": [["R1", "R2"]]}, {"NodeUniqueIndexSeek"}),
 }
 

@@ -7,6 +7,7 @@ that queries merge in; `compact()` folds the overlay back into fresh CSR arrays.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from graph_service.stores.base import Direction
 LABELS: tuple[Label, ...] = tuple(Label)
 TYPES: tuple[RelType, ...] = tuple(RelType)
 _EMPTY = np.empty(0, dtype=np.int64)
+_VERSIONS = itertools.count(1)  # unique across projections: a rebuilt one never repeats a version
 _FILL = {"labels": -1, "alive": True}  # value of a new row (attributes: -1 = missing)
 
 
@@ -68,14 +70,23 @@ class Projection:
         self._all_alive = True  # lets queries skip the liveness filter until something is deleted
         self._masks: dict[tuple, np.ndarray] = {}
         self.built_at = time.time()
+        self.versions: dict[RelType, int] = {}  # per type, moves when its arrays change content
         self._set_edges(edges)
 
     # --- construction ------------------------------------------------------------------------
-    def _set_edges(self, edges: dict[RelType, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+    def _set_edges(self, edges: dict[RelType, tuple[np.ndarray, np.ndarray, np.ndarray]],
+                   kept: dict[RelType, tuple[sp.csr_matrix, sp.csr_matrix]] | None = None) -> None:
+        """New arrays from edge lists; the types in `kept` keep theirs, only grown to the node count."""
         n = self.base_nodes = len(self.ids)
         self.out: dict[RelType, sp.csr_matrix] = {}
         self.inc: dict[RelType, sp.csr_matrix] = {}
         for t in TYPES:
+            if kept and t in kept:
+                out, inc = kept[t]
+                self.out[t] = grown(out, n)
+                self.inc[t] = self.out[t] if inc is out else grown(inc, n)
+                continue
+            self.versions[t] = next(_VERSIONS)  # new content: what was derived from it is stale
             src, dst, w = edges.pop(t, (_EMPTY, _EMPTY, np.empty(0, dtype=np.float32)))
             m = _csr(src, dst, w, n)
             del src, dst, w
@@ -85,7 +96,7 @@ class Projection:
             self.out[t] = m
             self.inc[t] = m if t in UNDIRECTED else m.T.tocsr()
         self._overlay = {t: _Overlay() for t in TYPES}
-        self._removed_nodes = 0  # deleted since the arrays were made: their edges are still in them
+        self._removed_nodes: list[int] = []  # deleted since the arrays were made: their edges are still in them
 
     def edge_count(self, rel_type: RelType) -> int:
         m = self.out[rel_type]
@@ -244,8 +255,9 @@ class Projection:
 
     def remove_node(self, node_id: str) -> None:
         self._all_alive = False
-        self.alive[self.idx(node_id)] = False  # its edges become unreachable: queries drop dead nodes
-        self._removed_nodes += 1
+        i = self.idx(node_id)
+        self.alive[i] = False  # its edges become unreachable: queries drop dead nodes
+        self._removed_nodes.append(i)
 
     def settled(self) -> bool:
         """True when the arrays hold the whole graph: no overlay, no node added or deleted since. Code
@@ -292,10 +304,17 @@ class Projection:
         return sum(len(o) for o in self._overlay.values())
 
     def compact(self) -> None:
-        """Fold the overlay into new CSR arrays (dead nodes keep their index, without edges)."""
+        """Fold the overlay into new CSR arrays (dead nodes keep their index, without edges). A type with
+        nothing to fold keeps its arrays: one write costs the rebuild of its own types only."""
         edges = {}
+        kept = {}
+        dead = np.array([i for i in self._removed_nodes if i < self.base_nodes], dtype=np.int64)
         for t in TYPES:
-            m, ov = self.out[t].tocoo(), self._overlay[t]
+            ov = self._overlay[t]
+            if not (ov.added_out or ov.removed) and not self._has_edges(t, dead):
+                kept[t] = (self.out[t], self.inc[t])
+                continue
+            m = self.out[t].tocoo()
             src, dst, w = m.row.astype(np.int64), m.col.astype(np.int64), m.data
             if t in UNDIRECTED:
                 half = src < dst
@@ -310,7 +329,23 @@ class Projection:
             edges[t] = (np.concatenate([src[keep], ea]).astype(np.int64),
                         np.concatenate([dst[keep], eb]).astype(np.int64),
                         np.concatenate([w[keep], ew]).astype(np.float32))
-        self._set_edges(edges)
+        self._set_edges(edges, kept)
+
+    def _has_edges(self, t: RelType, nodes: np.ndarray) -> bool:
+        if len(nodes) == 0:
+            return False
+        return bool((np.diff(self.out[t].indptr)[nodes] > 0).any() or (np.diff(self.inc[t].indptr)[nodes] > 0).any())
+
+
+def grown(m: sp.csr_matrix, n: int) -> sp.csr_matrix:
+    """m with rows and columns up to n, the new rows empty: no copy of its entries."""
+    old = m.shape[0]
+    if old == n:
+        return m
+    indptr = np.concatenate([m.indptr, np.full(n - old, m.indptr[-1], dtype=m.indptr.dtype)])
+    grown = sp.csr_matrix((m.data, m.indices, indptr), shape=(n, n), copy=False)
+    grown.has_sorted_indices = m.has_sorted_indices
+    return grown
 
 
 def _csr(src: np.ndarray, dst: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:

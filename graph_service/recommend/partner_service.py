@@ -8,6 +8,7 @@ index together, so that a service starts without refitting.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,10 +105,15 @@ class PartnerResult:
 
 
 class PartnerRecommender:
-    def __init__(self, projection: Projection, store: GraphReader, model: PartnerModel, text: TextIndex) -> None:
+    def __init__(self, projection: Projection, store: GraphReader, model: PartnerModel, text: TextIndex,
+                 previous: PartnerRecommender | None = None, changed: Iterable[str] = ()) -> None:
+        """`previous` (the recommender before a change of the same projection, whose text documents
+        `changed` names) lends the parts the change left alone: a refresh costs what changed."""
         self.projection, self.store, self.model = projection, store, model
-        self.text = Text(text, projection)
-        self.history = History(projection, _now(projection))
+        self.text = Text(text, projection, previous.text if previous else None, changed)
+        cutoff = _now(projection)
+        kept = previous.history if previous and previous.history.cutoff == cutoff else None
+        self.history = History(projection, cutoff, kept)
 
     @classmethod
     def train(cls, projection: Projection, store: GraphReader, text: TextIndex, train_years: int = 3,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pickle
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 from graph_service.projection import Projection
 from graph_service.projection.graph import LABELS
+from graph_service.recommend import derived
 from graph_service.recommend.forest import Forest
 from graph_service.schema import Label, RelType
 from graph_service.text.index import TextHits, TextIndex
@@ -64,8 +65,9 @@ def _located(p: Projection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 class History:
     """The graph as of `cutoff` (a year): deals dated before it, and arrays derived from them."""
 
-    def __init__(self, p: Projection, cutoff: int) -> None:
-        self.p, self.cutoff = p, cutoff
+    def __init__(self, p: Projection, cutoff: int, previous: History | None = None) -> None:
+        """`previous`, a history of the same projection before a change, lends what the change left alone."""
+        self.p, self.cutoff, self.versions = p, cutoff, dict(p.versions)
         n = p.base_nodes
         year = p.attrs["year"][:n]
         self.deal_ok = (p.labels[:n] == _code(Label.DEAL)) & (year >= 0) & (year < cutoff)
@@ -74,12 +76,18 @@ class History:
         self.involved.eliminate_zeros()
         self.partners = (self.involved @ self.involved.T).tocsr()  # co-parties of past deals
         self.popularity = np.asarray(self.involved.sum(axis=1)).ravel()
-        self.coauthors = _ones(p.out[RelType.CO_AUTHOR])
-        self.expertise = _ones(p.out[RelType.EXPERT_IN])
-        self.experts = self.expertise.T.tocsr()  # field -> its experts
-        self.activity = _ones(p.out[RelType.ACTIVE_IN])
-        # node x field: how often the node partnered enterprises active in the field. An enterprise's
-        # "peer partners" (partners of enterprises in its fields) are then one product with its fields.
+        same = {t: derived.unchanged(previous, p, [t]) for t in (RelType.CO_AUTHOR, RelType.EXPERT_IN,
+                                                                 RelType.ACTIVE_IN)}
+        assert previous is not None or not any(same.values())
+        self.coauthors = derived.kept(previous, "coauthors", n) if same[RelType.CO_AUTHOR] else \
+            derived.ones(p.out[RelType.CO_AUTHOR])
+        if same[RelType.EXPERT_IN]:
+            self.expertise, self.experts = derived.kept(previous, "expertise", n), derived.kept(previous, "experts", n)
+        else:
+            self.expertise = derived.ones(p.out[RelType.EXPERT_IN])
+            self.experts = self.expertise.T.tocsr()  # field -> its experts
+        self.activity = derived.kept(previous, "activity", n) if same[RelType.ACTIVE_IN] else \
+            derived.ones(p.out[RelType.ACTIVE_IN])
         self.peer_basis = (self.partners @ self.activity).T.tocsr()  # field -> nodes
         self.region, self.parent, self.city = _located(p)
         member = p.out[RelType.MEMBER_OF].tocoo()
@@ -88,10 +96,11 @@ class History:
         self.circle_bits = np.zeros(n, dtype=np.int64)
         np.bitwise_or.at(self.circle_bits, member.row, np.left_shift(1, bit % 63).astype(np.int64))
         self.is_researcher = p.labels[:n] == _code(Label.RESEARCHER)
-        walk = _ones(self.partners + self.coauthors)
-        walk.data[np.repeat(np.arange(walk.shape[0]), np.diff(walk.indptr)) == walk.indices] = 0  # no self-loops
-        walk.eliminate_zeros()  # (scipy's setdiag took 0.3 s of a 0.5 s rebuild at the city tier)
-        self.walk = walk
+        if same[RelType.CO_AUTHOR]:
+            assert previous is not None
+            self.walk = derived.patched_walk(previous.walk, previous.partners, self.partners, self.coauthors)
+        else:
+            self.walk = derived.walk(self.partners, self.coauthors)
         self._last = _LastAnswer()  # candidates and features of one query both ask
         self._by_popularity: dict[int, np.ndarray] = {}
 
@@ -141,15 +150,6 @@ class History:
         katz = _add(_add(one, two, KATZ_BETA), three, KATZ_BETA**2)
         via = _spread(self.coauthors, _vector(self.partners, enterprise))
         return peer, Sparse(katz.indices, katz.values * KATZ_BETA), via
-
-
-def _ones(m: sp.spmatrix) -> sp.csr_matrix:
-    """The pattern of m as float64 ones (entries stored as zero dropped): `(m != 0).astype(...)` without
-    its comparison pass."""
-    out = sp.csr_matrix(m, dtype=np.float64, copy=True)
-    out.eliminate_zeros()
-    out.data[:] = 1.0
-    return out
 
 
 class _LastAnswer:
@@ -228,9 +228,22 @@ class Query:
 class Text:
     """The text index seen from the projection: document positions mapped to node indices."""
 
-    def __init__(self, index: TextIndex, p: Projection) -> None:
+    def __init__(self, index: TextIndex, p: Projection, previous: Text | None = None, changed: Iterable[str] = ()
+                 ) -> None:
+        """`previous`: the same projection's view before `changed` documents changed; the others keep their node."""
         self.index = index
-        self.node = np.array([p.index.get(i, -1) for i in index.ids], dtype=np.int64)
+        if previous is not None and previous.p is p:
+            node = np.full(len(index.ids), -1, dtype=np.int64)
+            node[:len(previous.node)] = previous.node
+            for doc_id in changed:
+                i = index.position(doc_id)
+                if i >= 0:
+                    node[i] = p.index.get(doc_id, -1)
+            node[len(previous.node):] = [p.index.get(i, -1) for i in index.ids[len(previous.node):]]
+            self.node = node
+        else:
+            self.node = np.array([p.index.get(i, -1) for i in index.ids], dtype=np.int64)
+        self.p = p
         self._last = _LastAnswer()  # candidates, features and explanations of one query all look up
 
     def lookup(self, query: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, TextHits]:
