@@ -120,7 +120,8 @@ def deals(a: httpx.Client, b: httpx.Client, store: GraphStore, rounds: int) -> N
         found += any(p["researcher"]["id"] == expert and any(x["kind"] == "past_deal" for x in p["paths"])
                      for p in answer["partners"])
     print(f"partner recommendation on B: unchanged p50 {_pct(steady, 50):.1f} ms; first after a deal through A "
-          f"p50 {_pct(fresh, 50):.1f} ms, p90 {_pct(fresh, 90):.1f} ms, p99 {_pct(fresh, 99):.1f} ms; the new deal's researcher shown with it "
+          f"p50 {_pct(fresh, 50):.1f} ms, p90 {_pct(fresh, 90):.1f} ms, p99 {_pct(fresh, 99):.1f} ms; "
+          f"the new deal's researcher shown with it "
           f"as a past deal in {found} of {len(fresh)}")
 
 

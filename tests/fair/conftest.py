@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from graph_service.api.app import create_app
+from graph_service.cli import main
 from graph_service.service import GraphService
 from graph_service.settings import Settings
 from graph_service.stores.base import GraphStore
@@ -40,3 +42,10 @@ def api(market: GraphStore, tmp_path_factory: pytest.TempPathFactory
     service = GraphService.open(market)
     with TestClient(create_app(Settings(fairs_dir=fairs), service=service)) as client:
         yield as_staff(client), service, fairs / "f1"
+
+
+def cli_ok(*args: object) -> str:
+    """`techmatch ARGS` in process; its output, after checking it succeeded."""
+    r = CliRunner().invoke(main, [str(a) for a in args])
+    assert r.exit_code == 0, r.output
+    return r.output

@@ -22,6 +22,7 @@ from graph_service.service import GraphService
 from graph_service.settings import Settings, get_settings
 from loaders.importer import load_directory
 from tests.conftest import Backend, as_staff
+from tests.fair.conftest import cli_ok
 
 FAIRS = "/api/v1/fairs"
 EVENT = {"start": "2026-12-01", "days": 1, "sessions": 2, "expected_participants": 30, "expected_projects": 4,
@@ -100,12 +101,7 @@ def test_a_request_without_fit_gets_the_model_score_on_every_path(
     assert (row["fit"], row["fit_from"]) == (0.5, "given")
     # the CLI over the same store: import-fair gives the same fits
     market_backend.use(monkeypatch)
-    run = CliRunner()
-
-    def ok(*args: object) -> str:
-        r = run.invoke(main, [str(a) for a in args])
-        assert r.exit_code == 0, r.output
-        return r.output
+    ok = cli_ok
 
     fair = tmp_path / "fair"
     ok("create-fair", fair, "--start", EVENT["start"], "--days", "1", "--sessions", "2", "--participants", "30",
@@ -225,12 +221,7 @@ def test_the_cli_says_when_agendas_come_from_a_stale_plan(
         api: tuple[TestClient, GraphService, Path], cast: dict, market_backend: Backend, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     market_backend.use(monkeypatch)
-    run = CliRunner()
-
-    def ok(*args: object) -> str:
-        r = run.invoke(main, [str(a) for a in args])
-        assert r.exit_code == 0, r.output
-        return r.output
+    ok = cli_ok
 
     fair, plan = tmp_path / "fair", tmp_path / "plan"
     ok("create-fair", fair, "--start", EVENT["start"], "--days", "1", "--sessions", "2", "--participants", "30",

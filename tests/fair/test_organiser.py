@@ -25,6 +25,7 @@ from graph_service.service import GraphService
 from graph_service.settings import get_settings
 from graph_service.stores import open_store
 from tests.conftest import Backend
+from tests.fair.conftest import cli_ok
 from tests.fair.test_plan import check_schedule
 
 FAIR = "/api/v1/fairs/f1"
@@ -145,10 +146,10 @@ def test_organiser_runs_a_fair_through_the_api(api: tuple[TestClient, GraphServi
     assert _ok(client.get(f"/api/v1/entities/{need}"))["properties"]["status"] == "signed"
     assert deal in service.projection.index  # the next recommendation sees it
     firm, partner = party[signed["a"]]["node"], party[signed["b"]]["node"]
-    if service.projection.label_of(service.projection.idx(partner)) == Label.RESEARCHER:
-        found = _ok(client.get("/api/v1/recommendations/partners", params={"enterprise": firm, "top_k": 100}))
-        paths = [x for s in found["partners"] if s["researcher"]["id"] == partner for x in s["paths"]]
-        assert any(x["kind"] == "past_deal" and deal in [n["id"] for n in x["nodes"]] for x in paths)
+    assert service.projection.label_of(service.projection.idx(partner)) == Label.RESEARCHER
+    found = _ok(client.get("/api/v1/recommendations/partners", params={"enterprise": firm, "top_k": 100}))
+    paths = [x for s in found["partners"] if s["researcher"]["id"] == partner for x in s["paths"]]
+    assert any(x["kind"] == "past_deal" and deal in [n["id"] for n in x["nodes"]] for x in paths)  # at once
     followup = _ok(client.get(f"{FAIR}/followup"))
     assert [(f["a"], f["outcome"]) for f in followup] == [(other["a"], "intention")]
     assert followup[0]["next_step"] and followup[0]["scheduled"] is True
@@ -198,12 +199,7 @@ def test_organiser_runs_a_fair_from_the_cli(market_backend: Backend, tmp_path: P
         nodes = _promoted_nodes(GraphService.open(store))
         deals_before = store.counts().nodes["Deal"]
     market_backend.use(monkeypatch)
-    run = CliRunner()
-
-    def ok(*args: str) -> str:
-        r = run.invoke(main, [str(a) for a in args])
-        assert r.exit_code == 0, r.output
-        return r.output
+    ok, run = cli_ok, CliRunner()
 
     fair, plan, out = tmp_path / "fair", tmp_path / "plan", tmp_path / "export"
     ok("create-fair", fair, "--start", "2026-12-01", "--days", "2", "--sessions", "4", "--participants", "90",
