@@ -64,11 +64,7 @@ def connect(p: Projection, a: str, b: str, types: Sequence[RelType] | None = Non
             max_examined: int = MAX_EXAMINED) -> Connection:
     """Shortest path (fewest hops, exact up to `max_hops`) and strongest path (least total 1/weight)
     among the paths inside the explored region, between `a` and `b`, over `types` (default: every
-    type) in both directions.
-
-    >>> c = connect(p, "R0000001", "E000001")  # doctest: +SKIP
-    >>> c.shortest or explain(p, c)            # doctest: +SKIP
-    """
+    type) in both directions. When `shortest` is empty, `explain(p, c)` says why in Chinese."""
     if not 1 <= max_hops <= 10:
         raise InvalidInput("max_hops must be between 1 and 10", field="max_hops")
     chosen = tuple(dict.fromkeys(types)) if types else TYPES
