@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from graph_service.schema import Label, RelType
-from graph_service.stores import neo4j_records, neo4j_store
+from graph_service.stores import neo4j_cases, neo4j_records, neo4j_store
 from graph_service.stores.cypher import CYPHER_DIR, parameters, statement, statements
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def test_official_cypher5_front_end_reports_zero_errors() -> None:
 
 def _call_sites() -> list[tuple[str, set[str]]]:
     """(statement name, keyword arguments passed) for every statement("...") run by the Neo4j store."""
-    sources = [Path(m.__file__).read_text(encoding="utf-8") for m in (neo4j_store, neo4j_records)]
+    sources = [Path(m.__file__).read_text(encoding="utf-8") for m in (neo4j_store, neo4j_records, neo4j_cases)]
     sites = []
     for call in (node for source in sources for node in ast.walk(ast.parse(source))):
         if not (isinstance(call, ast.Call) and call.args and isinstance(call.args[0], ast.Call)):
@@ -54,7 +54,8 @@ def test_each_statement_gets_exactly_the_parameters_it_declares() -> None:
 
 def test_every_statement_is_used_or_a_fixture() -> None:
     schema = {"constraint_entity_id", "index_entity_name", "constraint_account_username", "index_audit_at",
-              "constraint_feed_name", "constraint_change_seq"}
+              "constraint_feed_name", "constraint_change_seq", "constraint_case_id", "constraint_case_need",
+              "index_case_stage", "constraint_case_log_name", "index_case_event_case_seq"}
     used = {name for name, _ in _call_sites()} | schema | {"clear_all", "clear_records"}
     assert set(statements()) == used
 
@@ -106,6 +107,16 @@ _PLANS: dict[str, tuple[dict, set[str]]] = {
     "feed_head": ({"feed": "graph"}, {"NodeUniqueIndexSeek"}),
     "changes_since": ({"after": 5, "limit": 5}, {"NodeUniqueIndexSeekByRange"}),
     "rel_weights": ({"pairs": [["R1", "R2"]]}, {"NodeUniqueIndexSeek"}),
+    "create_case": ({"record": {"id": "case-N1", "need": "N1"}}, set()),
+    "get_case": ({"id": "case-N1"}, {"NodeUniqueIndexSeek"}),
+    "case_for_need": ({"need": "N1"}, {"NodeUniqueIndexSeek"}),
+    "list_cases": ({"after": "", "stage": "new", "assignee": None, "enterprise": None, "limit": 5},
+                   {"NodeUniqueIndexSeekByRange"}),
+    "lock_case": ({"id": "case-N1"}, {"NodeUniqueIndexSeek"}),
+    "set_case": ({"id": "case-N1", "changes": {"stage": "clarified"}}, {"NodeUniqueIndexSeek"}),
+    "append_case_event": ({"case_id": "case-N1", "log": "cases", "event": {"kind": "note"}}, {"NodeUniqueIndexSeek"}),
+    "case_events": ({"case_id": "case-N1", "limit": 5}, {"NodeIndexSeek"}),
+    "case_counts": ({}, {"NodeIndexScan"}),
 }
 
 
@@ -134,5 +145,6 @@ def test_no_point_statement_scans_the_graph_on_a_real_server(neo4j_server: tuple
             assert wanted <= operators, (name, " ".join(sorted(operators)))
     scans = {"scan_nodes", "scan_rels", "twice_related"}  # the projection's reads; a bulk load's last check
     schema = {"constraint_entity_id", "index_entity_name", "constraint_account_username", "index_audit_at",
-              "constraint_feed_name", "constraint_change_seq"}
+              "constraint_feed_name", "constraint_change_seq", "constraint_case_id", "constraint_case_need",
+              "index_case_stage", "constraint_case_log_name", "index_case_event_case_seq"}
     assert set(_PLANS) | scans | schema | {"clear_all", "clear_records"} == set(statements())

@@ -12,6 +12,7 @@ from typing import Literal, TypeVar
 
 from graph_service.errors import Conflict, InvalidInput
 from graph_service.schema import ENDPOINTS, Label, RelType, check_endpoints
+from graph_service.stores.cases import CaseStore
 from graph_service.stores.changes import ChangeFeed
 from graph_service.stores.records import RecordStore
 
@@ -112,8 +113,9 @@ class GraphScanner(ABC):
         """Batches of parallel columns (src keys, dst keys, weights) covering every relationship of the type."""
 
 
-class GraphStore(GraphReader, GraphScanner, RecordStore, ChangeFeed):
-    """The system of record: the graph, its change feed, and beside them the accounts and the audit trail."""
+class GraphStore(GraphReader, GraphScanner, RecordStore, CaseStore, ChangeFeed):
+    """The system of record: the graph, its change feed, and beside them the accounts, the audit trail and the
+    cases of the 保姆式 service."""
 
     kind: str
 

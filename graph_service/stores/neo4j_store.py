@@ -41,6 +41,7 @@ from graph_service.stores.base import (
 )
 from graph_service.stores.changes import KEEP, PRUNE_EVERY, Change, ChangeSet, RelKey
 from graph_service.stores.cypher import statement
+from graph_service.stores.neo4j_cases import Neo4jCases
 from graph_service.stores.neo4j_records import Neo4jRecords
 
 _ALL_TYPES = [t.value for t in RelType]
@@ -171,7 +172,7 @@ class _Writer(GraphWriter):
             self._run(statement("prune_changes"), upto=seq - KEEP)
 
 
-class Neo4jStore(GraphStore, Neo4jRecords):
+class Neo4jStore(GraphStore, Neo4jRecords, Neo4jCases):
     kind = "neo4j"
 
     def __init__(self, uri: str, user: str, password: str, database: str = "neo4j") -> None:
@@ -200,6 +201,7 @@ class Neo4jStore(GraphStore, Neo4jRecords):
                 self._driver.execute_query(statement(name), database_=self._database)
         self._write_query(statement("create_feed"), feed=FEED)
         self.ensure_record_schema()
+        self.ensure_case_schema()
 
     def _write_query(self, query: str, **params: object) -> list[neo4j.Record]:
         """One small write in its own managed transaction (the driver retries transient errors)."""

@@ -32,6 +32,8 @@ from graph_service.stores.base import (
     check_rel_rows,
 )
 from graph_service.stores.changes import KEEP, PRUNE_EVERY, Change, ChangeSet, RelKey
+from graph_service.stores.sqlite_cases import SCHEMA as CASES_SCHEMA
+from graph_service.stores.sqlite_cases import SqliteCases
 from graph_service.stores.sqlite_records import SCHEMA as RECORDS_SCHEMA
 from graph_service.stores.sqlite_records import SqliteRecords
 
@@ -201,7 +203,7 @@ def _log(conn: sqlite3.Connection, changes: ChangeSet) -> None:
         conn.execute("DELETE FROM changes WHERE seq <= ?", (seq - KEEP,))
 
 
-class SqliteStore(GraphStore, SqliteRecords):
+class SqliteStore(GraphStore, SqliteRecords, SqliteCases):
     kind = "sqlite"
 
     def __init__(self, path: Path | str) -> None:
@@ -228,6 +230,7 @@ class SqliteStore(GraphStore, SqliteRecords):
         conn = self._conn()
         conn.executescript(_SCHEMA)
         conn.executescript(RECORDS_SCHEMA)
+        conn.executescript(CASES_SCHEMA)
         conn.executescript(_FEED_SCHEMA)
         conn.execute(_REVERSE_INDEX)
 

@@ -1,0 +1,78 @@
+// Cases of the 保姆式 service (graph_service/stores/cases.py): :Case, and :CaseEvent numbered by the one
+// :CaseLog counter. Labels of their own, outside the graph's :Entity whitelist.
+
+// name: constraint_case_id
+CREATE CONSTRAINT case_id IF NOT EXISTS FOR (c:Case) REQUIRE c.id IS UNIQUE;
+
+// name: constraint_case_need
+CREATE CONSTRAINT case_need IF NOT EXISTS FOR (c:Case) REQUIRE c.need IS UNIQUE;
+
+// name: index_case_stage
+CREATE RANGE INDEX case_stage IF NOT EXISTS FOR (c:Case) ON (c.stage);
+
+// name: constraint_case_log_name
+CREATE CONSTRAINT case_log_name IF NOT EXISTS FOR (h:CaseLog) REQUIRE h.name IS UNIQUE;
+
+// name: index_case_event_case_seq
+CREATE RANGE INDEX case_event_case_seq IF NOT EXISTS FOR (e:CaseEvent) ON (e.case_id, e.seq);
+
+// name: create_case
+CREATE (c:Case)
+SET c = $record;
+
+// name: get_case
+MATCH (c:Case {id: $id})
+RETURN properties(c) AS found;
+
+// name: case_for_need
+MATCH (c:Case {need: $need})
+RETURN properties(c) AS found;
+
+// Filters are optional (null: any); the id index read in order pages through the cases.
+// name: list_cases
+MATCH (c:Case)
+WHERE c.id > $after
+  AND ($stage IS NULL OR c.stage = $stage)
+  AND ($assignee IS NULL OR c.assignee = $assignee)
+  AND ($enterprise IS NULL OR c.enterprise = $enterprise)
+RETURN properties(c) AS found
+ORDER BY c.id
+LIMIT $limit;
+
+// The case's write lock, taken before its token is read and held to the commit: of two updates naming
+// the same token, the second reads the first one's token and is refused.
+// name: lock_case
+MATCH (c:Case {id: $id})
+SET c.locked = true
+WITH c
+RETURN properties(c) AS found;
+
+// name: set_case
+MATCH (c:Case {id: $id})
+SET c += $changes
+REMOVE c.locked
+RETURN properties(c) AS found;
+
+// The counter's write lock is taken (by the first SET) before its number is read (as log_change does).
+// name: append_case_event
+MATCH (c:Case {id: $case_id})
+MERGE (h:CaseLog {name: $log})
+ON CREATE SET h.seq = 0
+SET h.locked = true
+WITH c, h
+SET h.seq = h.seq + 1
+CREATE (e:CaseEvent {case_id: c.id, seq: h.seq})
+SET e += $event
+RETURN h.seq AS seq;
+
+// name: case_events
+MATCH (e:CaseEvent)
+WHERE e.case_id = $case_id AND e.seq > 0
+RETURN properties(e) AS event
+ORDER BY e.seq
+LIMIT $limit;
+
+// name: case_counts
+MATCH (c:Case)
+WHERE c.stage IS NOT NULL
+RETURN c.stage AS stage, count(c) AS n;

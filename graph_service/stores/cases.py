@@ -1,0 +1,117 @@
+"""Cases of the 保姆式 service, in the system of record beside accounts and the audit trail.
+
+A case follows one need (or 揭榜挂帅 challenge) from posting to a signed deal: its stage, the staff member
+who holds it, the next action, and an append-only log of what happened. Like accounts they are not graph
+entities (no label of the whitelist, never in the projection); both stores keep them behind `CaseStore`,
+which `GraphStore` extends. Every write is one transaction; `updated` changes at each one and is the token
+of optimistic concurrency: an update names the `updated` it read and is refused if the case moved since.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from graph_service.errors import Conflict, InvalidInput, NotFound
+from graph_service.stores.records import now
+
+__all__ = ["UPDATABLE", "CaseEvent", "CaseRecord", "CaseStore"]
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    id: str  # e.g. "case-<need id>"
+    need: str  # the Need (or 揭榜挂帅 challenge) id: at most one case per need
+    enterprise: str  # the posting enterprise's id
+    stage: str  # new | clarified | shortlisted | introduced | meeting | negotiating | signed | closed
+    assignee: str | None  # staff user name
+    opened: str  # ISO time, UTC
+    updated: str  # ISO time, UTC, changed by every update: the optimistic concurrency token
+    next_action: str | None = None
+    due: str | None = None  # ISO date
+    close_reason: str | None = None
+    detail: dict = field(default_factory=dict)  # clarified problem, constraints, budget, confidential flags...
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    case: str
+    kind: str  # stage | note | call | meeting | document | assign | feedback | action
+    actor: str  # user name (or cli:<user>)
+    text: str = ""
+    detail: dict = field(default_factory=dict)
+    at: str = field(default_factory=now)
+    seq: int = 0  # given by the store, increasing across the store
+
+
+# What update_case may change (`updated` is the store's to set; id, need, enterprise and opened never change)
+UPDATABLE = frozenset({"stage", "assignee", "next_action", "due", "close_reason", "detail"})
+
+
+class CaseStore(ABC):
+    @abstractmethod
+    def create_case(self, case: CaseRecord, event: CaseEvent) -> None:
+        """The case and its first event in one transaction. Conflict when the id or the need has a case."""
+
+    @abstractmethod
+    def get_case(self, case_id: str) -> CaseRecord | None: ...
+
+    @abstractmethod
+    def case_for_need(self, need: str) -> CaseRecord | None: ...
+
+    @abstractmethod
+    def list_cases(self, *, stage: str | None = None, assignee: str | None = None, enterprise: str | None = None,
+                   limit: int = 100, after: str = "") -> list[CaseRecord]:
+        """The cases that match every filter given, by id; only ids after `after` (paging)."""
+
+    @abstractmethod
+    def update_case(self, case_id: str, expected_updated: str, changes: dict, event: CaseEvent) -> CaseRecord:
+        """In one transaction: refuse (Conflict) if the case's `updated` is not `expected_updated`, apply
+        `changes` (fields of UPDATABLE), give it a new `updated` and append `event`. NotFound if no such case."""
+
+    @abstractmethod
+    def add_event(self, event: CaseEvent) -> CaseEvent:
+        """Append only (no interface changes or removes an event); the event with its seq. NotFound if no case."""
+
+    @abstractmethod
+    def events(self, case_id: str, limit: int = 1000) -> list[CaseEvent]:
+        """The case's events, oldest first."""
+
+    @abstractmethod
+    def case_counts(self) -> dict[str, int]:
+        """How many cases are at each stage (stages with none left out)."""
+
+
+def check_event(case_id: str, event: CaseEvent) -> None:
+    if event.case != case_id:
+        raise InvalidInput(f"an event of case {event.case!r} cannot be written to case {case_id!r}", field="case")
+
+
+def check_changes(changes: dict) -> None:
+    for name in changes:
+        if name not in UPDATABLE:
+            raise InvalidInput(f"a case's {name!r} cannot be changed (only {', '.join(sorted(UPDATABLE))})",
+                               field=name)
+
+
+def next_updated(previous: str) -> str:
+    """A new token: the time now, or just after `previous` should the clock not have moved past it."""
+    stamp = now()
+    if stamp > previous:
+        return stamp
+    return (datetime.fromisoformat(previous) + timedelta(microseconds=1)).isoformat(timespec="microseconds")
+
+
+def stale(case_id: str) -> Conflict:
+    return Conflict(f"案件 {case_id} 已被他人修改，请刷新后重试")
+
+
+def duplicate(case: CaseRecord, by_need: bool) -> Conflict:
+    if by_need:
+        return Conflict(f"需求 {case.need} 已有案件")
+    return Conflict(f"案件 {case.id} 已存在")
+
+
+def missing(case_id: str) -> NotFound:
+    return NotFound(f"没有案件 {case_id}")
