@@ -20,6 +20,7 @@ from graph_service.stores.cases import (
     next_updated,
     stale,
 )
+from graph_service.stores.sqlite_records import append_only
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cases (
@@ -49,12 +50,7 @@ CREATE TABLE IF NOT EXISTS case_events (
     at      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS case_events_by_case ON case_events(case_id, seq);
--- append-only, whoever opens the file: SQLite itself refuses to change or remove an event
-CREATE TRIGGER IF NOT EXISTS case_events_no_update BEFORE UPDATE ON case_events
-BEGIN SELECT RAISE(ABORT, 'the case log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS case_events_no_delete BEFORE DELETE ON case_events
-BEGIN SELECT RAISE(ABORT, 'the case log is append-only'); END;
-"""
+""" + append_only("case_events", "the case log")
 _CASE = "id, need, enterprise, stage, assignee, opened, updated, next_action, due, close_reason, detail"
 _FILTERS = ("stage", "assignee", "enterprise")  # column names: list_cases's filters, never input
 

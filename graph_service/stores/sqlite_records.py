@@ -28,12 +28,17 @@ CREATE TABLE IF NOT EXISTS audit (
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_at ON audit(at);
--- append-only, whoever opens the file: SQLite itself refuses to change or remove an entry
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 """
+
+
+def append_only(table: str, what: str) -> str:
+    """Triggers by which SQLite itself refuses to change or remove a row, whoever opens the file.
+    (`table` and `what` are this package's constants, never input.)"""
+    return "".join(f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table}\n"
+                   f"BEGIN SELECT RAISE(ABORT, '{what} is append-only'); END;\n" for op in ("UPDATE", "DELETE"))
+
+
+SCHEMA += append_only("audit", "the audit trail")
 _ACCOUNT = "username, role, entity, password_hash, disabled, created, password_changed"
 
 
