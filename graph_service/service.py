@@ -107,17 +107,13 @@ class GraphService:
             todo = pending(changes, self.seq, head)
             if todo.reset or len(changes) == MAX_REPLAY:
                 log.info("change feed: rebuilding the projection (changes %d..%d)", self.seq, todo.upto)
-                self.projection = build_projection(self.store)
-                self._texts = {TEXT_ALL: ""}
-            else:
-                applied = replay(self.projection, self.store, todo)
-                found = self.store.get_nodes([i for i, label in applied.nodes.items() if label in TEXT_LABELS])
-                for node_id, label in applied.nodes.items():
-                    node = found.get(node_id)
-                    if node is not None:
-                        self._texts[node_id] = doc_text(Label(label), node.props)
-                    elif label not in TEXT_LABELS:
-                        self._texts[node_id] = None  # gone (or never a document: then nothing to drop)
+                self._rebuild(todo.upto)
+                return
+            for node_id, node in replay(self.projection, self.store, todo).nodes.items():
+                if node is not None and node.label in TEXT_LABELS:
+                    self._texts[node_id] = doc_text(Label(node.label), node.props)
+                elif node is None or todo.nodes[node_id]:
+                    self._texts[node_id] = None  # gone, or made again as something that is no document
             self.seq = todo.upto
             self.version += 1
             self._maybe_compact()
@@ -255,11 +251,14 @@ class GraphService:
     def rebuild_projection(self) -> Projection:
         """A repair tool: the projection built afresh from the store (the change feed keeps it current)."""
         with self._lock:
-            seq = self.store.change_head()
-            self.projection = build_projection(self.store)
-            self.seq, self._texts = seq, {TEXT_ALL: ""}
-            self.version += 1
+            self._rebuild(self.store.change_head())
         return self.projection
+
+    def _rebuild(self, seq: int) -> None:
+        """The projection afresh from the store, as of change `seq` or later; every document checked again."""
+        self.projection = build_projection(self.store)
+        self.seq, self._texts = seq, {TEXT_ALL: ""}
+        self.version += 1
 
     def collaborators(self, researcher_id: str, top_k: int) -> list[Suggestion]:
         with self._lock:

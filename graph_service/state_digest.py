@@ -77,9 +77,10 @@ def history_view(h: History) -> dict:
 
 def text_view(index: TextIndex) -> dict:
     out = {}
-    for doc_id in sorted(index._position):
+    for doc_id in sorted(set(index.ids)):
         row = index.doc_vector(doc_id)
-        assert row is not None
+        if row is None:
+            continue  # dropped
         out[doc_id] = sorted([int(t), round(float(w), 6)] for t, w in zip(row.indices.tolist(), row.data.tolist()))
     return out
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from graph_service.projection.build import attr_code
 from graph_service.projection.graph import Projection
 from graph_service.schema import PROJECTED_ATTRS, Label, RelType
-from graph_service.stores.base import GraphStore
+from graph_service.stores.base import GraphStore, StoredNode
 from graph_service.stores.changes import Pending
 
 
@@ -20,7 +20,7 @@ from graph_service.stores.changes import Pending
 class Applied:
     """What a replay changed, for the state derived from the projection."""
 
-    nodes: dict[str, str] = field(default_factory=dict)  # id -> its label now, or "" when gone
+    nodes: dict[str, StoredNode | None] = field(default_factory=dict)  # id -> as read from the store, None when gone
     types: set[RelType] = field(default_factory=set)
 
     def __bool__(self) -> bool:
@@ -42,7 +42,7 @@ def replay(p: Projection, store: GraphStore, pending: Pending) -> Applied:
             i = p.add_node(node_id, label, None, str(node.props.get("name", "")))
             for a, code in attrs.items():
                 p.attrs[a][i] = code
-        out.nodes[node_id] = node.label if node is not None else ""
+        out.nodes[node_id] = node
     if pending.rels:
         weights = store.rel_weights(sorted(pending.rels))
         for key in sorted(pending.rels):
