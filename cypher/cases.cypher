@@ -35,6 +35,7 @@ WHERE c.id > $after
   AND ($stage IS NULL OR c.stage = $stage)
   AND ($assignee IS NULL OR c.assignee = $assignee)
   AND ($enterprise IS NULL OR c.enterprise = $enterprise)
+  AND ($introduced IS NULL OR $introduced IN coalesce(c.introduced, []))
 RETURN properties(c) AS found
 ORDER BY c.id
 LIMIT $limit;
@@ -63,7 +64,26 @@ WITH c, h
 SET h.seq = h.seq + 1
 CREATE (e:CaseEvent {case_id: c.id, seq: h.seq})
 SET e += $event
+SET c.active = CASE WHEN coalesce(c.active, '') < $event.at THEN $event.at ELSE c.active END
 RETURN h.seq AS seq;
+
+// A history at once (the generator's): the cases, then their events, in one transaction.
+// name: import_cases
+UNWIND $cases AS record
+CREATE (c:Case)
+SET c = record;
+
+// The counter moves by the number of events, which take the numbers in between in the order given.
+// name: import_case_events
+MERGE (h:CaseLog {name: $log})
+ON CREATE SET h.seq = 0
+SET h.locked = true
+WITH h, h.seq AS base
+SET h.seq = base + size($events)
+WITH base
+UNWIND range(0, size($events) - 1) AS i
+CREATE (e:CaseEvent {case_id: $events[i].case_id, seq: base + i + 1})
+SET e += $events[i].props;
 
 // name: case_events
 MATCH (e:CaseEvent)
@@ -76,3 +96,29 @@ LIMIT $limit;
 MATCH (c:Case)
 WHERE c.stage IS NOT NULL
 RETURN c.stage AS stage, count(c) AS n;
+
+// name: case_facts
+MATCH (c:Case)
+WHERE c.id IS NOT NULL
+RETURN c.id AS id, c.need AS need, c.enterprise AS enterprise, c.stage AS stage, c.assignee AS assignee,
+       c.posted AS posted, c.reached AS reached, c.active AS active, c.due AS due, c.close_reason AS close_reason,
+       c.next_action AS next_action
+ORDER BY c.id;
+
+// name: open_loads
+MATCH (c:Case)
+WHERE c.stage IS NOT NULL AND c.assignee IS NOT NULL AND NOT c.stage IN $ended
+RETURN c.assignee AS assignee, count(c) AS n;
+
+// name: constraint_case_staff_name
+CREATE CONSTRAINT case_staff_name IF NOT EXISTS FOR (s:CaseStaff) REQUIRE s.username IS UNIQUE;
+
+// name: put_staff
+MERGE (s:CaseStaff {username: $profile.username})
+SET s = $profile;
+
+// name: staff_profiles
+MATCH (s:CaseStaff)
+WHERE s.username IS NOT NULL
+RETURN properties(s) AS profile
+ORDER BY s.username;

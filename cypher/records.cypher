@@ -41,5 +41,5 @@ LIMIT $limit;
 // Tests only: empty a shared test database's records between tests (the graph has clear_all).
 // name: clear_records
 MATCH (n)
-WHERE n:Account OR n:AuditEntry OR n:Case OR n:CaseEvent OR n:CaseLog
+WHERE n:Account OR n:AuditEntry OR n:Case OR n:CaseEvent OR n:CaseLog OR n:CaseStaff
 DETACH DELETE n;

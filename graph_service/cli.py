@@ -26,6 +26,7 @@ LAZY: dict[str, str] = {
     **dict.fromkeys(("create-fair", "promote-fair", "import-fair", "generate-fair", "plan-fair", "replan-fair",
                      "export-agendas", "record-outcomes"), "graph_service.cli_fair"),
     "users": "graph_service.cli_users",
+    "cases": "graph_service.cli_cases",
 }
 
 

@@ -231,12 +231,13 @@ def record_outcomes_cmd(directory: Path, plan_dir: Path, outcomes_file: Path, fa
     new = read_rows(outcomes_file, Outcome)
     with open_service(models=False) as service:
         recorded = record_outcomes(service, fair_id or plan_dir.resolve().name, instance, PlanView.read(plan_dir),
-                                   new, read_outcomes(plan_dir / "outcomes.csv"), outcomes_file.name)
+                                   new, read_outcomes(plan_dir / "outcomes.csv"), outcomes_file.name, "cli")
     write_outcomes(recorded, plan_dir)
     s = recorded.summary()
     counts = ", ".join(f"{n} {outcome}" for outcome, n in s["recorded"].items())
     click.echo(f"recorded {counts}; {len(s['deals_written'])} deals written to the graph; "
-               f"{s['followup']} to follow up (followup.csv in {plan_dir})")
+               f"{s['followup']} to follow up (followup.csv in {plan_dir}); cases: {s['cases']['opened']} opened, "
+               f"{s['cases']['moved']} moved on, {s['cases']['noted']} noted")
 
 
 COMMANDS = (create_fair_cmd, promote_fair_cmd, import_fair_cmd, generate_fair_cmd, plan_fair_cmd, replan_fair_cmd,

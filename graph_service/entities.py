@@ -6,9 +6,11 @@ from __future__ import annotations
 from graph_service.auth.actor import Actor
 from graph_service.auth.ownership import owners, visible, visible_all
 from graph_service.auth.permissions import Resource, require
+from graph_service.cases.pipeline import open_case
 from graph_service.errors import Conflict, InvalidInput, NotFound
 from graph_service.integrity import check_acyclic, check_delete_node, check_delete_rel, check_status
 from graph_service.models import Need, Node, PartyRel, PlainRel, Rel, WeightedRel
+from graph_service.need_status import OPEN
 from graph_service.postings import DealIn, NeedIn, OfferIn, Posting, node_of
 from graph_service.schema import UNDIRECTED, Label, RelType
 from graph_service.service import GraphService, stored_node
@@ -66,6 +68,8 @@ def create(service: GraphService, actor: Actor, label: Label, body: Node | Posti
         links.append((RelType.POSTED, PlainRel(src=poster, dst=node.id)))
         links += [(RelType.ABOUT, WeightedRel(src=node.id, dst=f)) for f in dict.fromkeys(body.fields)]
     service.write_graph([(label, node)], links)
+    if isinstance(body, NeedIn) and body.status in OPEN:
+        open_case(service.store, node.id, actor.username or "system")  # the 保姆式 service takes it in hand
     return stored_node(label, node)
 
 

@@ -13,7 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-__all__ = ["LABELS", "OPEN", "NeedState", "need_state", "today"]
+from graph_service.models import Need
+from graph_service.schema import Label
+from graph_service.stores.base import GraphReader
+
+__all__ = ["LABELS", "OPEN", "NeedState", "need_state", "status_moves", "today"]
 
 OPEN = ("open", "matching")  # stored statuses under which a need is offered, until its deadline passes
 LABELS = {"open": "开放中", "matching": "对接中", "signed": "已签约", "closed": "已关闭", "expired": "已过期"}
@@ -62,3 +66,21 @@ def _day(value: object) -> date | None:
         except ValueError:
             return None
     return None
+
+
+def status_moves(store: GraphReader, status: dict[str, str]) -> list[tuple[Label, Need]]:
+    """The needs whose stored status moves forward to the one given (open -> matching -> signed; never
+    back), as nodes to write."""
+    order = ["open", "matching", "signed", "closed"]
+    found = store.get_nodes(list(status))
+    out: list[tuple[Label, Need]] = []
+    for need_id, new in status.items():
+        node = found.get(need_id)
+        if node is None or node.label != Label.NEED:
+            continue
+        old = node.props.get("status", "open")
+        if order.index(new) > order.index(old):
+            props = {k: v for k, v in node.props.items() if k != "name"}
+            out.append((Label.NEED, Need.model_validate({**props, "id": need_id, "name": node.props["name"],
+                                                         "status": new})))
+    return out

@@ -9,11 +9,12 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from graph_service.cases.partners import declined_for_need
 from graph_service.errors import Conflict, InvalidInput, NotFound
 from graph_service.models import Node, Rel
 from graph_service.projection import Hop, Projection, build_projection
@@ -318,6 +319,8 @@ class GraphService:
         """Partner suggestions; with fairness on, re-ranked to damp the often shown, and the spread of
         exposure so far over everyone who could have been shown."""
         recommender = self.partner_recommender()
+        if need_id is not None:  # whoever was declined for this need is never suggested for it again
+            filters = replace(filters, exclude=filters.exclude | declined_for_need(self.store, need_id))
         if self.exposure.strength == 0:
             return recommender.recommend(enterprise_id, need_id, top_k, filters, text), None
         with self._lock:  # the tracker's state is shared by all requests

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     model_dir: Path = Path("data/models")  # written by `techmatch train`, loaded at start
     fairs_dir: Path = Path("data/fairs")  # one directory per fair (see graph_service/fair/workspace.py)
     fairness_strength: float = Field(0.0, ge=0.0, le=10.0)  # 0 = off; damping of often-shown candidates
+    stalled_days: int = Field(14, ge=1, le=365)  # a case with no activity for longer is stalled (reminders)
     # signs access tokens; required unless `demo` (set by `techmatch demo`, which makes a throw-away one)
     secret_key: SecretStr | None = None
     demo: bool = False

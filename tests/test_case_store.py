@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 
 from graph_service.errors import Conflict, InvalidInput, NotFound
 from graph_service.stores.base import GraphStore
-from graph_service.stores.cases import CaseEvent, CaseRecord
+from graph_service.stores.cases import CaseEvent, CaseRecord, StaffProfile
 from graph_service.stores.records import now
 
 
@@ -25,15 +26,16 @@ def _opened(case: CaseRecord) -> CaseEvent:
 def _open(store: GraphStore, need: str, **kw: object) -> CaseRecord:
     case = _case(need, **kw)  # type: ignore[arg-type]
     store.create_case(case, _opened(case))
-    return case
+    return store.get_case(case.id)  # type: ignore[return-value]  # with the time of its first event
 
 
 def test_a_case_is_created_with_its_first_event_and_read_back(store: GraphStore) -> None:
     case = _open(store, "N1")
+    [first] = store.events("case-N1")
+    case = replace(case, active=first.at)  # the store keeps the time of the last event
     assert store.get_case("case-N1") == case
     assert store.case_for_need("N1") == case
     assert store.get_case("case-N2") is None and store.case_for_need("N2") is None
-    [first] = store.events("case-N1")
     assert (first.case, first.kind, first.text, first.detail) == ("case-N1", "stage", "opened", {"stage": "new"})
     assert first.seq > 0
     assert store.counts().nodes == {}  # not graph entities
@@ -156,3 +158,65 @@ def test_of_two_updates_with_the_same_token_exactly_one_wins(store: GraphStore) 
     assert len(won) == 1 and sum(isinstance(o, Conflict) for o in outcomes) == 1, outcomes
     assert store.get_case("case-N1") == won[0]
     assert [e.actor for e in store.events("case-N1")] == ["an", won[0].assignee]
+
+
+def test_the_last_activity_follows_every_event_and_maps_round_trip(store: GraphStore) -> None:
+    case = _open(store, "N1")
+    note = store.add_event(CaseEvent(case="case-N1", kind="call", actor="an", text="电话", at="2099-01-01T00:00:00"))
+    assert store.get_case("case-N1").active == note.at  # type: ignore[union-attr]
+    store.add_event(CaseEvent(case="case-N1", kind="note", actor="an", at="2000-01-01T00:00:00"))  # late entry
+    assert store.get_case("case-N1").active == note.at  # type: ignore[union-attr]  # never moves back
+    new = store.update_case("case-N1", case.updated, {"reached": {"new": "a", "clarified": "b"},
+                                                      "introduced": ("R1", "R2")},
+                            CaseEvent(case="case-N1", kind="stage", actor="an", at="2099-02-01T00:00:00"))
+    assert store.get_case("case-N1") == new and new.introduced == ("R1", "R2") and new.active == "2099-02-01T00:00:00"
+    assert [c.id for c in store.list_cases(introduced="R2")] == ["case-N1"] and store.list_cases(introduced="R3") == []
+
+
+def test_a_history_is_imported_in_one_go_or_not_at_all(store: GraphStore) -> None:
+    first = _case("N1", stage="signed")
+    second = replace(_case("N2", assignee="bo"), posted="2015-03-01", reached={"new": "2015-03-01T09:00:00"})
+    events = [CaseEvent(case=first.id, kind="stage", actor="gen", text=f"e{n}", at=f"2015-0{n + 1}-01T00:00:00")
+              for n in range(3)]
+    assert store.import_cases([(first, events), (second, [])]) == 3
+    assert [e.text for e in store.events(first.id)] == ["e0", "e1", "e2"]
+    assert store.get_case(first.id).active == "2015-03-01T00:00:00"  # type: ignore[union-attr]
+    assert store.get_case(second.id) == replace(second, active=second.opened)
+    facts = {f.id: f for f in store.case_facts()}
+    assert list(facts) == [first.id, second.id]
+    assert (facts[second.id].posted, facts[second.id].reached, facts[second.id].assignee) == \
+        ("2015-03-01", {"new": "2015-03-01T09:00:00"}, "bo")
+    assert (facts[first.id].stage, facts[first.id].active) == ("signed", "2015-03-01T00:00:00")
+    later = store.add_event(CaseEvent(case=first.id, kind="note", actor="an"))
+    assert later.seq > max(e.seq for e in store.events(first.id)[:3])  # numbers go on after the history
+    with pytest.raises(Conflict):
+        store.import_cases([(_case("N3"), []), (_case("N1"), [])])
+    assert store.get_case("case-N3") is None and store.case_counts() == {"signed": 1, "new": 1}
+    assert store.open_loads() == {"bo": 1}
+
+
+def test_staff_profiles_are_kept_and_replaced(store: GraphStore) -> None:
+    assert store.staff_profiles() == []
+    store.put_staff(StaffProfile("wang", ("RG1",), ("F1", "F2"), capacity=30, lead="li"))
+    store.put_staff(StaffProfile("li", capacity=10))
+    store.put_staff(StaffProfile("wang", ("RG2",), (), capacity=5))
+    assert store.staff_profiles() == [StaffProfile("li", (), (), 10, None), StaffProfile("wang", ("RG2",), (), 5, None)]
+
+
+def test_a_store_made_before_the_newer_case_columns_gains_them(tmp_path) -> None:
+    import sqlite3
+
+    from graph_service.stores.sqlite_store import SqliteStore
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as conn:  # the table as first released
+        conn.execute("CREATE TABLE cases (id TEXT PRIMARY KEY, need TEXT NOT NULL, enterprise TEXT NOT NULL, "
+                     "stage TEXT NOT NULL, assignee TEXT, opened TEXT NOT NULL, updated TEXT NOT NULL, "
+                     "next_action TEXT, due TEXT, close_reason TEXT, detail TEXT NOT NULL)")
+        conn.execute("INSERT INTO cases VALUES ('case-N1', 'N1', 'E1', 'new', NULL, 't', 't', NULL, NULL, NULL, '{}')")
+    store = SqliteStore(path)
+    try:
+        store.ensure_schema()  # as open_store does
+        assert store.get_case("case-N1") == CaseRecord("case-N1", "N1", "E1", "new", None, "t", "t")
+    finally:
+        store.close()

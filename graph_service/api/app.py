@@ -13,7 +13,18 @@ from graph_service.api.audit import AuditTrail
 from graph_service.api.declared import document_roles
 from graph_service.api.errors import install_error_handlers
 from graph_service.api.guards import install_guards
-from graph_service.api.routes import auth, catalogue, entities, fairs, graph, health, recommendations, relationships
+from graph_service.api.routes import (
+    auth,
+    case_board,
+    cases,
+    catalogue,
+    entities,
+    fairs,
+    graph,
+    health,
+    recommendations,
+    relationships,
+)
 from graph_service.fair.workspace import Fairs
 from graph_service.service import GraphService
 from graph_service.settings import Settings, get_settings
@@ -45,7 +56,8 @@ def create_app(settings: Settings | None = None, service: GraphService | None = 
     install_error_handlers(app)
     app.add_middleware(AuditTrail)  # inside the guards: their catch-all answers for it too
     install_guards(app)
-    for module in (health, auth, entities, relationships, graph, recommendations, catalogue, fairs):
+    for module in (health, auth, entities, relationships, graph, recommendations, catalogue, fairs, case_board,
+                   cases):
         app.include_router(module.router)
     document_roles(app)
     return app

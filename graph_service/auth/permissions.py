@@ -40,6 +40,10 @@ RULES: dict[str, tuple[frozenset[Role], frozenset[Role]]] = {
     "fair.create": (_STAFF | {Role.ORGANISER}, _NONE),
     "fair.manage": (_STAFF | {Role.ORGANISER}, {Role.ORGANISER}),
     "fair.agenda": (_STAFF | {Role.ORGANISER} | _MEMBERS, {Role.ORGANISER} | _MEMBERS),  # also one's own agenda
+    "case.work": (_STAFF, _NONE),  # open, move, assign, shortlist, introduce, sign; the board and the dashboard
+    "case.read": (_STAFF | _MEMBERS, _MEMBERS),  # an enterprise its cases; a researcher introductions to them
+    "case.answer": (_STAFF | {Role.ENTERPRISE}, {Role.ENTERPRISE}),  # accept or decline a suggested partner
+    "case.reply": (_STAFF | {Role.RESEARCHER}, {Role.RESEARCHER}),  # agree to an introduction, or not
     "audit.read": (_STAFF, _NONE),
     "service.inspect": (_STAFF, _NONE),  # what a process serves from (are the workers in step?)
     "users.manage": (frozenset({Role.ADMIN}), _NONE),

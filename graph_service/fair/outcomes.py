@@ -8,17 +8,19 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field
 
+from graph_service.cases.fair_link import FairResult, advance_from_fair
 from graph_service.errors import InvalidInput
 from graph_service.fair.instance import Instance, Participant, read_rows, write_rows
 from graph_service.fair.plan_files import PlanView
 from graph_service.fair.values import Day, FrozenModel, Id, Text
-from graph_service.models import Deal, Need, Node, PartyRel, PlainRel, Rel
+from graph_service.models import Deal, Node, PartyRel, PlainRel, Rel
+from graph_service.need_status import status_moves
 from graph_service.projection import Projection
 from graph_service.schema import Label, RelType
 from graph_service.service import GraphService
@@ -50,12 +52,13 @@ class Recorded:
     outcomes: list[Outcome]  # everything recorded for the fair so far, one per pair
     deals: list[str]  # deal ids written now
     followup: list[dict]
+    cases: dict = field(default_factory=dict)  # cases opened, moved and noted (cases/fair_link.py)
 
     def summary(self) -> dict:
         counts: dict[str, int] = {}
         for o in self.outcomes:
             counts[o.outcome] = counts.get(o.outcome, 0) + 1
-        return {"recorded": counts, "deals_written": self.deals, "followup": len(self.followup)}
+        return {"recorded": counts, "deals_written": self.deals, "followup": len(self.followup), "cases": self.cases}
 
 
 def read_outcomes(path: Path) -> list[Outcome]:
@@ -69,9 +72,9 @@ def deal_id(fair: str, o: Outcome) -> str:
 
 
 def record_outcomes(service: GraphService, fair: str, instance: Instance, view: PlanView, new: list[Outcome],
-                    before: list[Outcome], file: str = "outcomes") -> Recorded:
+                    before: list[Outcome], file: str = "outcomes", actor: str = "fair") -> Recorded:
     """Check every new row, then write all signed deals and need statuses in one transaction; a bad row
-    (named by file, line and field) writes nothing."""
+    (named by file, line and field) writes nothing. Then the cases of the needs met open or move on."""
     people = {p.id: p for p in instance.participants}
     projects = {p.id: p for p in instance.projects}
     scheduled = {tuple(sorted((m.a, m.b))) for m in view.meetings}
@@ -120,15 +123,17 @@ def record_outcomes(service: GraphService, fair: str, instance: Instance, view: 
         rels += [(RelType.FULFILS, PlainRel(src=deal.id, dst=need)) for need in needs]
         for need in needs:
             status[need] = "signed"
-    nodes += _need_updates(service, status)
+    nodes += status_moves(service.store, status)
     if nodes or rels:
         service.write_graph(nodes, rels)
+    cases = advance_from_fair(service.store, fair, [r for o in new for r in _results(fair, o, people, needs_of(o))],
+                              actor)
     merged = {o.pair: o for o in before}
     merged.update({o.pair: o for o in new})
     outcomes = list(merged.values())
     followup = [_followup(o, people, needs_of(o), o.pair in scheduled) for o in outcomes if o.outcome != "signed"]
     followup.sort(key=lambda r: ["intention", "held", "not_held"].index(r["outcome"]))
-    return Recorded(outcomes, deals, followup)
+    return Recorded(outcomes, deals, followup, cases)
 
 
 def write_outcomes(recorded: Recorded, out: Path) -> None:
@@ -170,21 +175,13 @@ def _roles(a: Participant, b: Participant) -> tuple[str, str]:
     return ("partner", "partner") if ra == rb else (ra, rb)
 
 
-def _need_updates(service: GraphService, status: dict[str, str]) -> list[tuple[Label, Node]]:
-    """Needs whose status moves forward (open -> matching -> signed; never back)."""
-    order = ["open", "matching", "signed", "closed"]
-    found = service.store.get_nodes(list(status))
-    out: list[tuple[Label, Node]] = []
-    for need_id, new in status.items():
-        node = found.get(need_id)
-        if node is None or node.label != Label.NEED:
-            continue
-        old = node.props.get("status", "open")
-        if order.index(new) > order.index(old):
-            props = {k: v for k, v in node.props.items() if k != "name"}
-            out.append((Label.NEED, Need.model_validate({**props, "id": need_id, "name": node.props["name"],
-                                                         "status": new})))
-    return out
+def _results(fair: str, o: Outcome, people: dict[str, Participant], needs: list[str]) -> list[FairResult]:
+    """What the meeting means for each need's case: the researcher or institution met, the deal signed."""
+    met = [people[x] for x in (o.a, o.b) if x in people and people[x].kind in ("researcher", "institution")]
+    partner = met[0] if len(met) == 1 else None
+    deal = deal_id(fair, o) if o.outcome == "signed" else None
+    return [FairResult(need, o.outcome, partner.node if partner else None,
+                       partner is not None and partner.kind == "researcher", deal) for need in needs]
 
 
 def _followup(o: Outcome, people: dict[str, Participant], needs: list[str], scheduled: bool) -> dict:

@@ -222,11 +222,12 @@ class Fair:
             return {**rep, **self._freshness(status)}
 
     # --- after the fair ------------------------------------------------------------------------
-    def record_outcomes(self, service: GraphService, outcomes: list[Outcome], file: str = "outcomes") -> Recorded:
+    def record_outcomes(self, service: GraphService, outcomes: list[Outcome], file: str = "outcomes",
+                        actor: str = "fair") -> Recorded:
         with self._lock():
             self._planned()
             recorded = record_outcomes(service, self.id, self.instance(), PlanView.read(self.plan_dir), outcomes,
-                                       read_outcomes(self.root / "outcomes.csv"), file)
+                                       read_outcomes(self.root / "outcomes.csv"), file, actor)
             write_outcomes(recorded, self.root)
             return recorded
 

@@ -8,7 +8,8 @@ researchers who signed it. The model learns from earlier years the same way, wit
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from graph_service.projection import Projection
 from graph_service.recommend.partners import FEATURES, History, PartnerModel, Query, Text, candidates, features
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import GraphReader
+
+if TYPE_CHECKING:  # feedback.py builds on this module
+    from graph_service.recommend.feedback import Feedback, Signals, Use
 
 # Random negatives. Fewer made a better ranking (50: Hits@10 -5%, 1000: -20%), and adding a first
 # model's top-ranked non-partners ("hard negatives") halved it: in this market many of those are as
@@ -28,6 +32,8 @@ NEGATIVES_PER_QUERY = 20
 class Case:
     query: Query
     truth: set[int]  # researchers party to the deal
+    deal: str = ""  # the deal's id
+    need: str | None = None  # the need it fulfils, if any
 
 
 def deal_cases(p: Projection, store: GraphReader, years: range) -> list[Case]:
@@ -51,38 +57,97 @@ def deal_cases(p: Projection, store: GraphReader, years: range) -> list[Case]:
             text = node.props.get("text", "") if node else ""
         else:
             wanted, text = p.out[RelType.ACTIVE_IN][firms[0]].indices, ""
-        cases.append(Case(Query(firms[0], wanted, text), people))
+        cases.append(Case(Query(firms[0], wanted, text), people, p.ids[d], p.ids[need] if need >= 0 else None))
     return cases
 
 
-def train(p: Projection, store: GraphReader, years: range, text: Text | None, seed: int = 0) -> PartnerModel:
+Bags = list[tuple[list[np.ndarray], list[np.ndarray]]]  # per bag: row blocks and their labels
+
+
+@dataclass
+class Rows:
+    """Training rows: the deals' and, apart, the feedback's, so that one pass fits a model with and without."""
+
+    years: range
+    text: bool
+    deals: Bags = field(default_factory=lambda: [([], []) for _ in range(PartnerModel.BAGS)])
+    feedback: Bags = field(default_factory=lambda: [([], []) for _ in range(PartnerModel.BAGS)])
+    cases: int = 0  # deals learnt from
+    groups: int = 0  # labelled queries of feedback learnt from
+    use: Use | None = None
+    signals: tuple[str, ...] = ()  # feature columns after FEATURES
+
+    def fit(self, seed: int = 0, with_feedback: bool = True) -> PartnerModel:
+        if not self.cases:
+            raise InvalidInput(f"no deals with an enterprise and a researcher in {self.years.start}-"
+                               f"{self.years.stop - 1} to learn from", field="train_years")
+        extra = self.use is not None and with_feedback
+        bags = [(np.vstack(xs + (fx if extra else [])), np.concatenate(ys + (fy if extra else [])))
+                for (xs, ys), (fx, fy) in zip(self.deals, self.feedback)]
+        meta: dict = {"train_years": [self.years.start, self.years.stop - 1], "cases": self.cases, "text": self.text}
+        if extra:
+            assert self.use is not None
+            meta["feedback"] = {"use": self.use.name, "groups": self.groups,
+                                "rows": int(sum(len(y) for y in self.feedback[0][1]))}
+            if self.signals:
+                meta["features"] = [*FEATURES, *self.signals]
+        return PartnerModel(seed).fit(bags, **meta)
+
+
+def train(p: Projection, store: GraphReader, years: range, text: Text | None, seed: int = 0,
+          feedback: Feedback | None = None) -> PartnerModel:
     """Learn from the deals of `years`, each seen with the history before its own year (as a test deal
     is), so that a repeat partner looks in training as it will at serving time. Positives: the deal's
-    researchers; negatives: a random sample of the other candidates."""
-    rng = np.random.default_rng(seed)
-    bags: list[tuple[list[np.ndarray], list[np.ndarray]]] = [([], []) for _ in range(PartnerModel.BAGS)]
-    cases = 0
+    researchers; negatives: a random sample of the other candidates. `feedback` adds its labelled queries
+    (feedback.py); without it the model is what it always was."""
+    return collect(p, store, years, text, seed, feedback).fit(seed)
+
+
+def collect(p: Projection, store: GraphReader, years: range, text: Text | None, seed: int = 0,
+            feedback: Feedback | None = None) -> Rows:
+    """The rows `train` fits. Feedback's random negatives come from a generator of their own: the deals'
+    rows are the same with feedback or without."""
+    rng, other = np.random.default_rng(seed), np.random.default_rng([seed, 14])
+    use = feedback.use if feedback is not None else None
+    out = Rows(years, text is not None, use=use)
+    groups = feedback.groups(years) if feedback is not None else {}
     for year in years:
         h = History(p, year)
+        signals = feedback.signals(year) if feedback is not None and feedback.use.signals else None
+        out.signals = signals.names if signals is not None else ()
         for case in deal_cases(p, store, range(year, year + 1)):
             cands = candidates(h, case.query, text)
             truth = np.isin(cands, list(case.truth))
             if not truth.any():
                 continue
             neg, pos = np.flatnonzero(~truth), np.flatnonzero(truth)
-            draws = [rng.choice(neg, size=min(NEGATIVES_PER_QUERY, len(neg)), replace=False) for _ in bags]
-            rows = np.unique(np.concatenate([pos, *draws]))  # features once for every bag's rows
-            x = features(h, case.query, cands[rows], text)
-            for (xs, ys), drawn in zip(bags, draws):
-                keep = np.searchsorted(rows, np.concatenate([pos, drawn]))
-                xs.append(x[keep])
-                ys.append(truth[rows[keep]].astype(float))
-            cases += 1
-    if not cases:
-        raise InvalidInput(f"no deals with an enterprise and a researcher in {years.start}-{years.stop - 1} "
-                           "to learn from", field="train_years")
-    return PartnerModel(seed).fit([(np.vstack(xs), np.concatenate(ys)) for xs, ys in bags],
-                                  train_years=[years.start, years.stop - 1], cases=cases, text=text is not None)
+            draws = [rng.choice(neg, size=min(NEGATIVES_PER_QUERY, len(neg)), replace=False) for _ in out.deals]
+            _add(out.deals, h, case.query, cands, truth, pos, draws, text, signals, case.need)
+            out.cases += 1
+        for g in groups.get(year, []):
+            pool = np.union1d(candidates(h, g.query, text), np.concatenate([g.accepted, g.declined]))
+            truth, fixed = np.isin(pool, g.accepted), np.isin(pool, g.declined)
+            pos, others = np.flatnonzero(truth), np.flatnonzero(~truth & ~fixed)
+            size = min(NEGATIVES_PER_QUERY, len(others)) if len(pos) else 0  # declines alone need no random ones
+            draws = [np.concatenate([np.flatnonzero(fixed), other.choice(others, size=size, replace=False)])
+                     for _ in out.feedback]
+            _add(out.feedback, h, g.query, pool, truth, pos, draws, text, signals, g.need)
+            out.groups += 1
+    return out
+
+
+def _add(bags: Bags, h: History, q: Query, cands: np.ndarray, truth: np.ndarray, pos: np.ndarray,
+         draws: list[np.ndarray], text: Text | None, signals: Signals | None, need: str | None) -> None:
+    """Each bag's rows of one query: the positives and that bag's negatives (features computed once); signals
+    from the enterprise's answers on needs other than `need`."""
+    rows = np.unique(np.concatenate([pos, *draws]).astype(np.int64))
+    x = features(h, q, cands[rows], text)
+    if signals is not None:
+        x = np.hstack([x, signals.columns(x, q, cands[rows], need)])
+    for (xs, ys), drawn in zip(bags, draws):
+        keep = np.searchsorted(rows, np.concatenate([pos, drawn]))
+        xs.append(x[keep])
+        ys.append(truth[rows[keep]].astype(float))
 
 
 KS = (1, 3, 5, 10, 20, 50)

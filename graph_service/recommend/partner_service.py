@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from graph_service.catalogue import institution_kind, resolve
 from graph_service.errors import InvalidInput
 from graph_service.projection import Hop, Projection
-from graph_service.recommend.partner_eval import train
+from graph_service.recommend.feedback import Answer, read_answers, train_with_feedback
 from graph_service.recommend.partners import (
     FEATURES,
     REFINE,
@@ -32,6 +32,7 @@ from graph_service.recommend.partners import (
 )
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import GraphReader
+from graph_service.stores.cases import CaseStore
 from graph_service.text.index import TextIndex
 
 _POSTED_BY = Hop([RelType.POSTED], "in")
@@ -93,6 +94,7 @@ class Filters:
     institution_kind: str | None = None  # university, research_institute, ...
     min_evidence: int = 0
     exclude_partners: bool = False  # leave out researchers the enterprise already signed with
+    exclude: frozenset[str] = frozenset()  # researchers never to suggest (declined for this need)
 
 
 @dataclass
@@ -117,9 +119,14 @@ class PartnerRecommender:
 
     @classmethod
     def train(cls, projection: Projection, store: GraphReader, text: TextIndex, train_years: int = 3,
-              seed: int = 0) -> PartnerRecommender:
+              seed: int = 0, feedback: list[Answer] | None = None) -> PartnerRecommender:
+        """Learn from the last `train_years` of deals and from `feedback`, the answers on suggested partners
+        (None: every answer the store's cases hold), when a validation split says it ranks at least as well."""
         now = _now(projection)
-        model = train(projection, store, range(now - train_years, now), Text(text, projection), seed)
+        if feedback is None:
+            feedback = read_answers(store) if isinstance(store, CaseStore) else []
+        model = train_with_feedback(projection, store, range(now - train_years, now), Text(text, projection), seed,
+                                    feedback)
         return cls(projection, store, model, text)
 
     def save(self, directory: Path) -> None:
@@ -200,6 +207,8 @@ class PartnerRecommender:
         keep = np.ones(len(cands), dtype=bool)
         if f.exclude_partners:
             keep &= np.asarray(h.partners[q.enterprise][:, cands].todense()).ravel() == 0
+        if f.exclude:
+            keep &= ~np.isin(cands, [p.index[i] for i in f.exclude if i in p.index])
         if f.region is not None:
             keep &= h.within(cands, self._node(f.region, Label.REGION, "region"))
         if f.circle is not None:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from graph_service.errors import Conflict, InvalidInput, NotFound
 from graph_service.stores.records import now
 
-__all__ = ["UPDATABLE", "CaseEvent", "CaseRecord", "CaseStore"]
+__all__ = ["UPDATABLE", "CaseEvent", "CaseFacts", "CaseRecord", "CaseStore", "StaffProfile"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,11 @@ class CaseRecord:
     next_action: str | None = None
     due: str | None = None  # ISO date
     close_reason: str | None = None
-    detail: dict = field(default_factory=dict)  # clarified problem, constraints, budget, confidential flags...
+    detail: dict = field(default_factory=dict)  # clarified need, shortlist, feedback, introductions (pipeline.py)
+    posted: str | None = None  # ISO date the need was posted (the dashboard's clock starts there)
+    reached: dict = field(default_factory=dict)  # stage -> ISO time it was first reached
+    introduced: tuple[str, ...] = ()  # researchers introduced to the enterprise (they may read the case)
+    active: str = ""  # ISO time of the last event in the log: the store sets it with every event
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,35 @@ class CaseEvent:
     seq: int = 0  # given by the store, increasing across the store
 
 
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the dashboard counts of a case: no detail, no log (a year of cases is read at once)."""
+    id: str
+    need: str
+    enterprise: str
+    stage: str
+    assignee: str | None
+    posted: str | None
+    reached: dict  # stage -> ISO time first reached
+    active: str
+    due: str | None
+    close_reason: str | None
+    next_action: str | None = None
+
+
 # What update_case may change (`updated` is the store's to set; id, need, enterprise and opened never change)
-UPDATABLE = frozenset({"stage", "assignee", "next_action", "due", "close_reason", "detail"})
+UPDATABLE = frozenset({"stage", "assignee", "next_action", "due", "close_reason", "detail", "reached", "introduced"})
+
+
+@dataclass(frozen=True)
+class StaffProfile:
+    """A staff member's patch: the regions and fields whose cases they take, how many open cases they can
+    hold, and their lead (who sees their stalled cases)."""
+    username: str
+    regions: tuple[str, ...] = ()  # Region ids: a case whose enterprise lies in one of them (or below) fits
+    fields: tuple[str, ...] = ()  # Field ids
+    capacity: int = 40  # open cases they are meant to hold
+    lead: str | None = None
 
 
 class CaseStore(ABC):
@@ -62,8 +93,14 @@ class CaseStore(ABC):
 
     @abstractmethod
     def list_cases(self, *, stage: str | None = None, assignee: str | None = None, enterprise: str | None = None,
-                   limit: int = 100, after: str = "") -> list[CaseRecord]:
-        """The cases that match every filter given, by id; only ids after `after` (paging)."""
+                   introduced: str | None = None, limit: int = 100, after: str = "") -> list[CaseRecord]:
+        """The cases that match every filter given, by id; only ids after `after` (paging). `introduced`:
+        the cases that introduced this researcher."""
+
+    @abstractmethod
+    def import_cases(self, items: list[tuple[CaseRecord, list[CaseEvent]]]) -> int:
+        """Many cases with their logs (a history: times as given) in one transaction; Conflict, writing
+        nothing, when one has a case already. The number of events written."""
 
     @abstractmethod
     def update_case(self, case_id: str, expected_updated: str, changes: dict, event: CaseEvent) -> CaseRecord:
@@ -81,6 +118,25 @@ class CaseStore(ABC):
     @abstractmethod
     def case_counts(self) -> dict[str, int]:
         """How many cases are at each stage (stages with none left out)."""
+
+    @abstractmethod
+    def case_facts(self) -> list[CaseFacts]:
+        """Every case's facts, by id."""
+
+    @abstractmethod
+    def open_loads(self) -> dict[str, int]:
+        """How many open cases (neither signed nor closed) each assignee holds."""
+
+    @abstractmethod
+    def put_staff(self, profile: StaffProfile) -> None:
+        """Create or replace a staff member's profile."""
+
+    @abstractmethod
+    def staff_profiles(self) -> list[StaffProfile]:
+        """Every staff profile, by user name."""
+
+
+OPEN_EXCLUDES = ("signed", "closed")  # stages that end a case: not part of anyone's load
 
 
 def check_event(case_id: str, event: CaseEvent) -> None:

@@ -16,9 +16,12 @@ import neo4j
 
 from graph_service.errors import Conflict
 from graph_service.stores.cases import (
+    OPEN_EXCLUDES,
     CaseEvent,
+    CaseFacts,
     CaseRecord,
     CaseStore,
+    StaffProfile,
     check_changes,
     check_event,
     duplicate,
@@ -42,7 +45,7 @@ class Neo4jCases(CaseStore):
 
     def ensure_case_schema(self) -> None:
         for name in ("constraint_case_id", "constraint_case_need", "index_case_stage", "constraint_case_log_name",
-                     "index_case_event_case_seq"):
+                     "index_case_event_case_seq", "constraint_case_staff_name"):
             self._write_query(statement(name))
 
     def _transaction(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
@@ -73,17 +76,33 @@ class Neo4jCases(CaseStore):
         return _case(found[0]["found"]) if found else None
 
     def list_cases(self, *, stage: str | None = None, assignee: str | None = None, enterprise: str | None = None,
-                   limit: int = 100, after: str = "") -> list[CaseRecord]:
+                   introduced: str | None = None, limit: int = 100, after: str = "") -> list[CaseRecord]:
         records = self._read(statement("list_cases"), stage=stage, assignee=assignee, enterprise=enterprise,
-                             limit=limit, after=after)
+                             introduced=introduced, limit=limit, after=after)
         return [_case(r["found"]) for r in records]
+
+    def import_cases(self, items: list[tuple[CaseRecord, list[CaseEvent]]]) -> int:
+        for case, events in items:
+            for event in events:
+                check_event(case.id, event)
+        cases = [_props(vars(replace(case, active=max((e.at for e in events), default=case.opened))))
+                 for case, events in items]
+        events = [{"case_id": e.case, "props": _event_props(e)} for _, events in items for e in events]
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            tx.run(statement("import_cases"), cases=cases).consume()
+            if events:
+                tx.run(statement("import_case_events"), log=LOG, events=events).consume()
+
+        try:
+            self._transaction(work)
+        except Conflict as e:
+            raise Conflict(f"导入的案件与已有案件重复：{e}") from None
+        return len(events)
 
     def update_case(self, case_id: str, expected_updated: str, changes: dict, event: CaseEvent) -> CaseRecord:
         check_changes(changes)
         check_event(case_id, event)
-        values = {**changes, "updated": next_updated(expected_updated)}
-        if "detail" in values:
-            values["detail"] = json.dumps(values["detail"], ensure_ascii=False)
+        values = _encoded({**changes, "updated": next_updated(expected_updated)})
 
         def work(tx: neo4j.ManagedTransaction) -> CaseRecord:
             locked = tx.run(statement("lock_case"), id=case_id).single()
@@ -93,7 +112,7 @@ class Neo4jCases(CaseStore):
                 raise stale(case_id)  # raised inside: the transaction rolls back, the lock is released
             found = tx.run(statement("set_case"), id=case_id, changes=values).single()
             _append(tx, event)
-            return _case(found["found"])  # type: ignore[index]
+            return replace(_case(found["found"]), active=event.at)  # type: ignore[index]
 
         return self._transaction(work)
 
@@ -107,29 +126,64 @@ class Neo4jCases(CaseStore):
     def case_counts(self) -> dict[str, int]:
         return {r["stage"]: r["n"] for r in self._read(statement("case_counts"))}
 
+    def case_facts(self) -> list[CaseFacts]:
+        return [CaseFacts(r["id"], r["need"], r["enterprise"], r["stage"], r["assignee"], r["posted"],
+                          json.loads(r["reached"] or "{}"), r["active"] or "", r["due"], r["close_reason"],
+                          r["next_action"])
+                for r in self._read(statement("case_facts"))]
+
+    def open_loads(self) -> dict[str, int]:
+        return {r["assignee"]: r["n"] for r in self._read(statement("open_loads"), ended=list(OPEN_EXCLUDES))}
+
+    def put_staff(self, profile: StaffProfile) -> None:
+        values = {"username": profile.username, "regions": list(profile.regions), "fields": list(profile.fields),
+                  "capacity": profile.capacity, "lead": profile.lead}
+        self._transaction(lambda tx: tx.run(statement("put_staff"),
+                                            profile={k: v for k, v in values.items() if v is not None}).consume())
+
+    def staff_profiles(self) -> list[StaffProfile]:
+        return [StaffProfile(p["username"], tuple(p.get("regions", ())), tuple(p.get("fields", ())),
+                             int(p["capacity"]), p.get("lead"))
+                for p in (r["profile"] for r in self._read(statement("staff_profiles")))]
+
+
+def _event_props(event: CaseEvent) -> dict:
+    return {"kind": event.kind, "actor": event.actor, "text": event.text, "at": event.at,
+            "detail": json.dumps(event.detail, ensure_ascii=False)}
+
 
 def _append(tx: neo4j.ManagedTransaction, event: CaseEvent) -> int:
-    """The event, numbered by the counter; NotFound (rolling the transaction back) if its case is missing."""
-    props = {"kind": event.kind, "actor": event.actor, "text": event.text, "at": event.at,
-             "detail": json.dumps(event.detail, ensure_ascii=False)}
-    found = tx.run(statement("append_case_event"), case_id=event.case, log=LOG, event=props).single()
+    """The event, numbered by the counter, and the case's last activity with it; NotFound (rolling the
+    transaction back) if its case is missing."""
+    found = tx.run(statement("append_case_event"), case_id=event.case, log=LOG, event=_event_props(event)).single()
     if found is None:
         raise missing(event.case)
     return int(found["seq"])
 
 
-def _props(values: dict) -> dict:
-    """Node properties: detail as JSON text, absent values left out (Neo4j stores no null)."""
-    out = {k: v for k, v in values.items() if v is not None}
-    out["detail"] = json.dumps(values.get("detail") or {}, ensure_ascii=False)
+def _encoded(values: dict) -> dict:
+    """Maps as JSON text (Neo4j properties hold no maps), the researcher tuple as a list."""
+    out = dict(values)
+    for name in ("detail", "reached"):
+        if name in out:
+            out[name] = json.dumps(out[name] or {}, ensure_ascii=False)
+    if "introduced" in out:
+        out["introduced"] = list(out["introduced"])
     return out
+
+
+def _props(values: dict) -> dict:
+    """Node properties: maps as JSON text, absent values left out (a null removes a property)."""
+    return {k: v for k, v in _encoded({"detail": {}, "reached": {}, **values}).items() if v is not None}
 
 
 def _case(props: dict) -> CaseRecord:
     return CaseRecord(id=props["id"], need=props["need"], enterprise=props["enterprise"], stage=props["stage"],
                       assignee=props.get("assignee"), opened=props["opened"], updated=props["updated"],
                       next_action=props.get("next_action"), due=props.get("due"),
-                      close_reason=props.get("close_reason"), detail=json.loads(props.get("detail") or "{}"))
+                      close_reason=props.get("close_reason"), detail=json.loads(props.get("detail") or "{}"),
+                      posted=props.get("posted"), reached=json.loads(props.get("reached") or "{}"),
+                      introduced=tuple(props.get("introduced") or ()), active=props.get("active", ""))
 
 
 def _event(props: dict) -> CaseEvent:

@@ -33,7 +33,7 @@ from graph_service.stores.base import (
 )
 from graph_service.stores.changes import KEEP, PRUNE_EVERY, Change, ChangeSet, RelKey
 from graph_service.stores.sqlite_cases import SCHEMA as CASES_SCHEMA
-from graph_service.stores.sqlite_cases import SqliteCases
+from graph_service.stores.sqlite_cases import SqliteCases, upgrade
 from graph_service.stores.sqlite_records import SCHEMA as RECORDS_SCHEMA
 from graph_service.stores.sqlite_records import SqliteRecords
 
@@ -231,6 +231,7 @@ class SqliteStore(GraphStore, SqliteRecords, SqliteCases):
         conn.executescript(_SCHEMA)
         conn.executescript(RECORDS_SCHEMA)
         conn.executescript(CASES_SCHEMA)
+        upgrade(conn)
         conn.executescript(_FEED_SCHEMA)
         conn.execute(_REVERSE_INDEX)
 

@@ -63,3 +63,21 @@ def test_recommendation_explanations_read_public_text_only() -> None:
     for label, fields in TEXT_FIELDS.items():
         assert not set(fields) & PRIVATE.get(label, frozenset()), label
     assert Label.DEAL not in TEXT_FIELDS
+
+
+def test_a_case_keeps_the_budget_and_the_notes_from_everyone_else(world: World) -> None:
+    from graph_service.cases.partners import clarify
+    from tests.auth.case_matrix import _case
+
+    case = _case(world)  # the world's need's case, the world's researcher introduced
+    store = world.client.app.state.service.store
+    clarify(store, case, "staff-x", store.get_case(case).updated, "良率" + SECRET["detail"], budget=880.0)
+    world.call("staff", "POST", f"/api/v1/cases/{case}/log", json={"kind": "note", "text": "内部：" + SECRET["contact"]})
+    secrets = [SECRET["contact"], SECRET["detail"], "880"]
+    for actor in ACTORS:
+        texts = [world.call(actor, "GET", url).text for url in ("/api/v1/cases", f"/api/v1/cases/{case}")]
+        texts.append(world.call(actor, "POST", f"/api/v1/cases/{case}/feedback",
+                                json={"researcher": world.researcher, "verdict": "decline"}).text)
+        shown = [s for s in secrets if any(s in t for t in texts)]
+        expected = {"admin": secrets, "staff": secrets, "enterprise": secrets[1:]}.get(actor, [])  # not staff's note
+        assert shown == expected, (actor, shown)

@@ -19,6 +19,7 @@ from graph_service.models import Need, PlainRel
 from graph_service.schema import ENDPOINTS, PLURALS, Label, RelType
 from graph_service.service import GraphService
 from graph_service.stores.base import GraphStore
+from tests.auth.case_matrix import CASE_ROUTES
 from tests.auth.fair_matrix import FAIR_ROUTES
 from tests.auth.world import ACTORS, World, make_world
 from tests.conftest import TEST_PASSWORD, Backend
@@ -130,6 +131,7 @@ def _routes(w: World) -> Iterator[tuple[str, str, Example, frozenset[str]]]:
     yield "GET", "/api/v1/audit", lambda w, a: ("/api/v1/audit", {}), STAFF
     yield "GET", "/api/v1/health/state", lambda w, a: ("/api/v1/health/state", {}), STAFF
     yield from FAIR_ROUTES(w)
+    yield from CASE_ROUTES(w)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 from graph_service.cases.pipeline import case_id_of, log, move, open_case, plan_next
 from graph_service.cases.stages import Stage
 from graph_service.errors import Conflict, InvalidInput, NotFound
-from graph_service.models import Deal, PlainRel
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import GraphStore
 
@@ -24,7 +23,7 @@ def _open_need(store: GraphStore) -> str:
     raise AssertionError("the tiny market has no open need")
 
 
-def test_a_need_from_posting_to_signature(tiny_backend: GraphStore) -> None:
+def test_a_case_moves_by_hand_and_its_log_keeps_the_order(tiny_backend: GraphStore) -> None:
     store, need = tiny_backend, _open_need(tiny_backend)
     case = open_case(store, need, "staff-a", assignee="staff-a")
     assert (case.id, case.stage, case.need) == (case_id_of(need), "new", need) and case.enterprise.startswith("E")
@@ -36,17 +35,14 @@ def test_a_need_from_posting_to_signature(tiny_backend: GraphStore) -> None:
     case = plan_next(store, case.id, "staff-a", store.get_case(case.id).updated, "发送合同草稿",  # type: ignore[union-attr]
                      date(2026, 12, 9))
     assert (case.next_action, case.due) == ("发送合同草稿", "2026-12-09")
-    with pytest.raises(InvalidInput, match="登记合同"):
-        move(store, case.id, Stage.SIGNED, "staff-a", case.updated)  # no deal in the graph yet
-    deal = Deal(id="D9100001", name="储氢技术开发合同", kind="development", date=date(2026, 12, 1))
-    store.write(lambda w: (w.upsert_nodes(Label.DEAL, [deal.row()]),
-                           w.upsert_rels(RelType.FULFILS, [PlainRel(src=deal.id, dst=need).row()])))
-    case = move(store, case.id, Stage.SIGNED, "staff-a", case.updated)
-    assert case.stage == "signed"
+    with pytest.raises(InvalidInput, match="签约"):
+        move(store, case.id, Stage.SIGNED, "staff-a", case.updated)  # a signature writes its deal (signing.py)
     events = store.events(case.id)
-    assert [e.kind for e in events] == ["stage"] * 6 + ["call", "action", "stage"]
-    assert events[-1].detail["deals"] == ["D9100001"] and events[-1].text == "商务谈判 → 已签约"
+    assert [e.kind for e in events] == ["stage"] * 6 + ["call", "action"]
+    assert [e.text for e in events[:3]] == ["案件已建立", "新建 → 需求已澄清", "需求已澄清 → 已选定候选"]
     assert [e.seq for e in events] == sorted(e.seq for e in events)
+    assert list(case.reached) == ["new", "clarified", "shortlisted", "introduced", "meeting", "negotiating"]
+    assert list(case.reached.values()) == sorted(case.reached.values()) and case.active == events[-1].at
 
 
 def test_a_stale_change_is_refused_and_leaves_nothing(tiny_backend: GraphStore) -> None:

@@ -136,6 +136,11 @@ def test_organiser_runs_a_fair_through_the_api(api: tuple[TestClient, GraphServi
     summary = _ok(client.post(f"{FAIR}/outcomes", json=body))
     assert summary["recorded"] == {"signed": 1, "intention": 1} and len(summary["deals_written"]) == 1
     deal = summary["deals_written"][0]
+    # the everyday mode follows: the signed need's case is signed with the fair's deal
+    assert summary["cases"]["opened"] + summary["cases"]["moved"] >= 1
+    case = _ok(client.get(f"/api/v1/cases/case-{need}"))
+    assert (case["stage"], case["detail"]["deal"]) == ("signed", deal)
+    assert case["events"][-1]["kind"] == "fair" and "现场签约" in case["events"][-1]["text"]
     # read back through the API
     assert _ok(client.get(f"/api/v1/entities/{deal}"))["properties"]["amount"] == 120.5
     rels = {(r["type"], r["src"], r["dst"]) for r in _ok(client.get(f"/api/v1/entities/{deal}/relationships"))}

@@ -317,11 +317,12 @@ def late(fair_id: str, body: LateIn, fairs: FairsDep, service: ServiceDep) -> di
     return fair.change_plan(register=(body.participants, _requests(with_late, body.requests, service)))
 
 
-@router.post("/{fair_id}/outcomes", dependencies=[allow("graph.write")],
-             summary="Record outcomes after the fair (step 7): signed ones become deals (platform staff: "
-                     "outcomes write deals and need statuses into the graph)")
-def record(fair_id: str, rows: list[Outcome], fairs: FairsDep, service: ServiceDep) -> dict:
-    return fairs.get(fair_id).record_outcomes(service, rows).summary()
+@router.post("/{fair_id}/outcomes",
+             summary="Record outcomes after the fair (step 7): signed ones become deals, and the cases of the "
+                     "needs met open or move on (platform staff: outcomes write deals, need statuses and cases)")
+def record(fair_id: str, rows: list[Outcome], fairs: FairsDep, service: ServiceDep,
+           actor: Annotated[Actor, allow("graph.write")]) -> dict:
+    return fairs.get(fair_id).record_outcomes(service, rows, actor=str(actor.username)).summary()
 
 
 @router.get("/{fair_id}/followup", dependencies=MANAGE,
