@@ -225,6 +225,11 @@ def demo(ctx: click.Context, tier: str | None, host: str | None, port: int | Non
         else:
             click.echo("store already holds data; serving it")
         made = ensure_demo_accounts(store)
+        if not store.case_counts():  # a living pipeline for demo-staff: staff, cases, their logs and answers
+            from loaders.generator.cases import grow_case_history
+
+            grown = grow_case_history(store)
+            click.echo(f"grew a case history: {grown['cases']:,} cases, {grown['staff']} staff")
         fitting = fitting_dir(settings.model_dir, store)
     if fitting is None:
         click.echo(f"no trained models for this store in {settings.model_dir}: training them")
