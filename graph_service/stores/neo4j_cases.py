@@ -127,10 +127,10 @@ class Neo4jCases(CaseStore):
         return {r["stage"]: r["n"] for r in self._read(statement("case_counts"))}
 
     def case_facts(self) -> list[CaseFacts]:
-        return [CaseFacts(r["id"], r["need"], r["enterprise"], r["stage"], r["assignee"], r["posted"],
-                          json.loads(r["reached"] or "{}"), r["active"] or "", r["due"], r["close_reason"],
-                          r["next_action"])
-                for r in self._read(statement("case_facts"))]
+        found = self._read(statement("case_facts"))
+        rows = found[0]["rows"] if found else []
+        return [CaseFacts(i, n, e, s, a, p, json.loads(r or "{}"), act or "", d, c, x)
+                for i, n, e, s, a, p, r, act, d, c, x in rows]
 
     def open_loads(self) -> dict[str, int]:
         return {r["assignee"]: r["n"] for r in self._read(statement("open_loads"), ended=list(OPEN_EXCLUDES))}
