@@ -64,7 +64,7 @@ WITH c, h
 SET h.seq = h.seq + 1
 CREATE (e:CaseEvent {case_id: c.id, seq: h.seq})
 SET e += $event
-SET c.active = CASE WHEN coalesce(c.active, '') < $event.at THEN $event.at ELSE c.active END
+SET c.active = CASE WHEN c.active IS NULL OR c.active < $event.at THEN $event.at ELSE c.active END
 RETURN h.seq AS seq;
 
 // A history at once (the generator's): the cases, then their events, in one transaction.
