@@ -16,6 +16,9 @@ CREATE CONSTRAINT case_log_name IF NOT EXISTS FOR (h:CaseLog) REQUIRE h.name IS 
 // name: index_case_event_case_seq
 CREATE RANGE INDEX case_event_case_seq IF NOT EXISTS FOR (e:CaseEvent) ON (e.case_id, e.seq);
 
+// name: index_case_event_seq
+CREATE RANGE INDEX case_event_seq IF NOT EXISTS FOR (e:CaseEvent) ON (e.seq);
+
 // name: create_case
 CREATE (c:Case)
 SET c = $record;
@@ -58,7 +61,7 @@ RETURN properties(c) AS found;
 // name: append_case_event
 MATCH (c:Case {id: $case_id})
 MERGE (h:CaseLog {name: $log})
-ON CREATE SET h.seq = 0
+ON CREATE SET h.seq = 0, h.epoch = randomUUID()
 SET h.locked = true
 WITH c, h
 SET h.seq = h.seq + 1
@@ -76,7 +79,7 @@ SET c = record;
 // The counter moves by the number of events, which take the numbers in between in the order given.
 // name: import_case_events
 MERGE (h:CaseLog {name: $log})
-ON CREATE SET h.seq = 0
+ON CREATE SET h.seq = 0, h.epoch = randomUUID()
 SET h.locked = true
 WITH h, h.seq AS base
 SET h.seq = base + size($events)
@@ -106,6 +109,21 @@ WITH c
 ORDER BY c.id
 RETURN collect([c.id, c.need, c.enterprise, c.stage, c.assignee, c.posted, c.reached, c.active, c.due,
                 c.close_reason, c.next_action]) AS rows;
+
+// The cases changed since an event number: those with a later event (every change writes one).
+// name: case_facts_since
+MATCH (e:CaseEvent)
+WHERE e.seq > $since
+WITH DISTINCT e.case_id AS id
+MATCH (c:Case {id: id})
+WITH c
+ORDER BY c.id
+RETURN collect([c.id, c.need, c.enterprise, c.stage, c.assignee, c.posted, c.reached, c.active, c.due,
+                c.close_reason, c.next_action]) AS rows;
+
+// name: case_log_mark
+MATCH (h:CaseLog {name: $log})
+RETURN h.seq AS seq, h.epoch AS epoch;
 
 // name: open_loads
 MATCH (c:Case)

@@ -11,6 +11,7 @@ from graph_service.errors import Conflict, InvalidInput, NotFound
 from graph_service.stores.base import GraphStore
 from graph_service.stores.cases import CaseEvent, CaseRecord, StaffProfile
 from graph_service.stores.records import now
+from tests.conftest import Backend
 
 
 def _case(need: str, stage: str = "new", assignee: str | None = "an", enterprise: str = "E1") -> CaseRecord:
@@ -81,6 +82,14 @@ def test_a_stale_token_is_refused_and_changes_nothing(store: GraphStore) -> None
                           CaseEvent(case="case-N1", kind="stage", actor="cy"))
     assert store.get_case("case-N1") == moved
     assert [e.kind for e in store.events("case-N1")] == ["stage", "assign"]
+
+
+@pytest.mark.parametrize("token", ["a\U000bc57d", "9999-99-99", "\x00", "zzzz"])
+def test_a_token_we_never_issued_is_stale_not_a_crash(store: GraphStore, token: str) -> None:
+    case = _open(store, "N1")
+    with pytest.raises(Conflict, match="已被他人修改"):
+        store.update_case("case-N1", token, {"assignee": "bo"}, CaseEvent(case="case-N1", kind="assign", actor="an"))
+    assert store.get_case("case-N1") == case
 
 
 def test_updates_refuse_fixed_fields_missing_cases_and_foreign_events(store: GraphStore) -> None:
@@ -220,3 +229,23 @@ def test_a_store_made_before_the_newer_case_columns_gains_them(tmp_path) -> None
         assert store.get_case("case-N1") == CaseRecord("case-N1", "N1", "E1", "new", None, "t", "t")
     finally:
         store.close()
+
+
+def test_facts_kept_by_one_worker_follow_every_change_made_by_another(backend: Backend) -> None:
+    """Two store objects on one system of record, as two workers: the one that keeps the facts between
+    reads sees each change the other makes (the next read brings only the changed case)."""
+    with backend.open() as reader, backend.open() as writer:
+        first = _open(writer, "N1")
+        assert [f.id for f in reader.case_facts()] == ["case-N1"]
+        mark = reader.case_log_mark()
+        _open(writer, "N0", assignee=None)
+        writer.update_case(first.id, first.updated, {"stage": "clarified", "reached": {"clarified": "2026-01-02"}},
+                           CaseEvent(case=first.id, kind="stage", actor="an"))
+        assert reader.case_log_mark()[1] == mark[1] + 2
+        assert [f.id for f in reader.read_case_facts(mark[1])] == ["case-N0", "case-N1"]
+        assert reader.read_case_facts(reader.case_log_mark()[1]) == []
+        facts = reader.case_facts()
+        assert [(f.id, f.stage, f.assignee) for f in facts] == [("case-N0", "new", None), ("case-N1", "clarified", "an")]
+        writer.add_event(CaseEvent(case="case-N0", kind="note", actor="an", at="2099-01-01T00:00:00"))
+        assert {f.id: f.active for f in reader.case_facts()}["case-N0"] == "2099-01-01T00:00:00"
+        assert reader.case_facts() == writer.case_facts() == reader.read_case_facts()

@@ -55,7 +55,7 @@ def test_each_statement_gets_exactly_the_parameters_it_declares() -> None:
 def test_every_statement_is_used_or_a_fixture() -> None:
     schema = {"constraint_entity_id", "index_entity_name", "constraint_account_username", "index_audit_at",
               "constraint_feed_name", "constraint_change_seq", "constraint_case_id", "constraint_case_need",
-              "index_case_stage", "constraint_case_log_name", "index_case_event_case_seq",
+              "index_case_stage", "constraint_case_log_name", "index_case_event_case_seq", "index_case_event_seq",
               "constraint_case_staff_name"}
     used = {name for name, _ in _call_sites()} | schema | {"clear_all", "clear_records"}
     assert set(statements()) == used
@@ -117,6 +117,8 @@ _PLANS: dict[str, tuple[dict, set[str]]] = {
     "import_case_events": ({"log": "cases", "events": [{"case_id": "case-N1", "props": {}}]},
                            {"NodeUniqueIndexSeek"}),
     "case_facts": ({}, {"NodeIndexScan"}),
+    "case_facts_since": ({"since": 5}, {"NodeIndexSeekByRange", "NodeUniqueIndexSeek"}),
+    "case_log_mark": ({"log": "cases"}, {"NodeUniqueIndexSeek"}),
     "open_loads": ({"ended": ["signed", "closed"]}, {"NodeIndexScan"}),
     "put_staff": ({"profile": {"username": "a"}}, {"NodeUniqueIndexSeek"}),
     "staff_profiles": ({}, {"NodeIndexScan"}),
@@ -154,6 +156,6 @@ def test_no_point_statement_scans_the_graph_on_a_real_server(neo4j_server: tuple
     scans = {"scan_nodes", "scan_rels", "twice_related"}  # the projection's reads; a bulk load's last check
     schema = {"constraint_entity_id", "index_entity_name", "constraint_account_username", "index_audit_at",
               "constraint_feed_name", "constraint_change_seq", "constraint_case_id", "constraint_case_need",
-              "index_case_stage", "constraint_case_log_name", "index_case_event_case_seq",
+              "index_case_stage", "constraint_case_log_name", "index_case_event_case_seq", "index_case_event_seq",
               "constraint_case_staff_name"}
     assert set(_PLANS) | scans | schema | {"clear_all", "clear_records"} == set(statements())

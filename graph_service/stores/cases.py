@@ -9,6 +9,7 @@ of optimistic concurrency: an update names the `updated` it read and is refused 
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -119,9 +120,22 @@ class CaseStore(ABC):
     def case_counts(self) -> dict[str, int]:
         """How many cases are at each stage (stages with none left out)."""
 
-    @abstractmethod
     def case_facts(self) -> list[CaseFacts]:
-        """Every case's facts, by id."""
+        """Every case's facts, by id. This store object keeps them between calls and brings them up to date
+        from the case log: only the cases with an event since its last call are read again."""
+        with _FACTS_LOCK:
+            if not isinstance(getattr(self, "_facts_cache", None), _FactsCache):
+                self._facts_cache = _FactsCache()
+        return self._facts_cache.read(self)
+
+    @abstractmethod
+    def case_log_mark(self) -> tuple[str, int]:
+        """Which case log this is and the number of its last event (0 before any): the number grows with
+        every change to a case; the name changes should the log be wiped and begun again."""
+
+    @abstractmethod
+    def read_case_facts(self, since: int = 0) -> list[CaseFacts]:
+        """The facts of the cases with an event numbered after `since` (every case for 0), by id."""
 
     @abstractmethod
     def open_loads(self) -> dict[str, int]:
@@ -135,6 +149,34 @@ class CaseStore(ABC):
     def staff_profiles(self) -> list[StaffProfile]:
         """Every staff profile, by user name."""
 
+
+class _FactsCache:
+    """A year of cases read whole once, then only what changed. Every change to a case writes an event and
+    events are numbered in commit order (one counter, one writer at a time on both stores), so the cases
+    with an event after the last number seen are exactly the ones that may differ. The number is read
+    before the facts: a change that lands in between is read now and again next time, never missed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._mark: tuple[str, int] | None = None
+        self._facts: dict[str, CaseFacts] = {}
+        self._ordered: list[CaseFacts] = []
+
+    def read(self, store: CaseStore) -> list[CaseFacts]:
+        with self._lock:
+            mark = store.case_log_mark()
+            if mark != self._mark:
+                if self._mark is None or mark[0] != self._mark[0] or mark[1] < self._mark[1]:
+                    self._facts, since = {}, 0  # first read, or a log begun again: everything
+                else:
+                    since = self._mark[1]
+                self._facts.update((f.id, f) for f in store.read_case_facts(since))
+                self._ordered = sorted(self._facts.values(), key=lambda f: f.id)
+                self._mark = mark
+            return list(self._ordered)
+
+
+_FACTS_LOCK = threading.Lock()  # guards creating a store's cache, once
 
 OPEN_EXCLUDES = ("signed", "closed")  # stages that end a case: not part of anyone's load
 
@@ -156,7 +198,11 @@ def next_updated(previous: str) -> str:
     stamp = now()
     if stamp > previous:
         return stamp
-    return (datetime.fromisoformat(previous) + timedelta(microseconds=1)).isoformat(timespec="microseconds")
+    try:
+        after = datetime.fromisoformat(previous) + timedelta(microseconds=1)
+    except (ValueError, OverflowError):
+        return stamp  # not a token we issued: it matches no case, so the update is refused as stale
+    return after.isoformat(timespec="microseconds")
 
 
 def stale(case_id: str) -> Conflict:

@@ -45,7 +45,7 @@ class Neo4jCases(CaseStore):
 
     def ensure_case_schema(self) -> None:
         for name in ("constraint_case_id", "constraint_case_need", "index_case_stage", "constraint_case_log_name",
-                     "index_case_event_case_seq", "constraint_case_staff_name"):
+                     "index_case_event_case_seq", "index_case_event_seq", "constraint_case_staff_name"):
             self._write_query(statement(name))
 
     def _transaction(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
@@ -126,8 +126,12 @@ class Neo4jCases(CaseStore):
     def case_counts(self) -> dict[str, int]:
         return {r["stage"]: r["n"] for r in self._read(statement("case_counts"))}
 
-    def case_facts(self) -> list[CaseFacts]:
-        found = self._read(statement("case_facts"))
+    def case_log_mark(self) -> tuple[str, int]:
+        found = self._read(statement("case_log_mark"), log=LOG)
+        return (str(found[0]["epoch"] or ""), int(found[0]["seq"] or 0)) if found else ("", 0)
+
+    def read_case_facts(self, since: int = 0) -> list[CaseFacts]:
+        found = self._read(statement("case_facts_since"), since=since) if since else self._read(statement("case_facts"))
         rows = found[0]["rows"] if found else []
         return [CaseFacts(i, n, e, s, a, p, json.loads(r or "{}"), act or "", d, c, x)
                 for i, n, e, s, a, p, r, act, d, c, x in rows]

@@ -180,9 +180,16 @@ class SqliteCases(CaseStore):
     def case_counts(self) -> dict[str, int]:
         return dict(self._conn().execute("SELECT stage, count(*) FROM cases GROUP BY stage"))
 
-    def case_facts(self) -> list[CaseFacts]:
+    def case_log_mark(self) -> tuple[str, int]:
+        # AUTOINCREMENT never hands a number out twice in a file: one log for the file's life
+        (last,) = self._conn().execute("SELECT coalesce(max(seq), 0) FROM case_events").fetchone()
+        return "", int(last)
+
+    def read_case_facts(self, since: int = 0) -> list[CaseFacts]:
+        where = " WHERE id IN (SELECT case_id FROM case_events WHERE seq > ?)" if since else ""
         rows = self._conn().execute("SELECT id, need, enterprise, stage, assignee, posted, reached, active, due, "
-                                    "close_reason, next_action FROM cases ORDER BY id")
+                                    f"close_reason, next_action FROM cases{where} ORDER BY id",
+                                    (since,) if since else ())
         return [CaseFacts(i, n, e, s, a, p, json.loads(r), act, d, c, x) for i, n, e, s, a, p, r, act, d, c, x in rows]
 
     def open_loads(self) -> dict[str, int]:
