@@ -121,6 +121,22 @@ ORDER BY c.id
 RETURN collect([c.id, c.need, c.enterprise, c.stage, c.assignee, c.posted, c.reached, c.active, c.due,
                 c.close_reason, c.next_action]) AS rows;
 
+// name: changed_cases
+MATCH (e:CaseEvent)
+WHERE e.seq > $since
+WITH DISTINCT e.case_id AS id
+MATCH (c:Case {id: id})
+WITH c
+ORDER BY c.id
+RETURN collect(properties(c)) AS found;
+
+// name: all_cases
+MATCH (c:Case)
+WHERE c.id IS NOT NULL
+WITH c
+ORDER BY c.id
+RETURN collect(properties(c)) AS found;
+
 // name: case_log_mark
 MATCH (h:CaseLog {name: $log})
 RETURN h.seq AS seq, h.epoch AS epoch;

@@ -249,3 +249,5 @@ def test_facts_kept_by_one_worker_follow_every_change_made_by_another(backend: B
         writer.add_event(CaseEvent(case="case-N0", kind="note", actor="an", at="2099-01-01T00:00:00"))
         assert {f.id: f.active for f in reader.case_facts()}["case-N0"] == "2099-01-01T00:00:00"
         assert reader.case_facts() == writer.case_facts() == reader.read_case_facts()
+        assert [c.id for c in reader.changed_cases(mark[1])] == ["case-N0", "case-N1"]
+        assert reader.changed_cases() == [reader.get_case("case-N0"), reader.get_case("case-N1")]

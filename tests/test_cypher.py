@@ -119,6 +119,8 @@ _PLANS: dict[str, tuple[dict, set[str]]] = {
     "case_facts": ({}, {"NodeIndexScan"}),
     "case_facts_since": ({"since": 5}, {"NodeIndexSeekByRange", "NodeUniqueIndexSeek"}),
     "case_log_mark": ({"log": "cases"}, {"NodeUniqueIndexSeek"}),
+    "changed_cases": ({"since": 5}, {"NodeIndexSeekByRange", "NodeUniqueIndexSeek"}),
+    "all_cases": ({}, {"NodeIndexScan"}),
     "open_loads": ({"ended": ["signed", "closed"]}, {"NodeIndexScan"}),
     "put_staff": ({"profile": {"username": "a"}}, {"NodeUniqueIndexSeek"}),
     "staff_profiles": ({}, {"NodeIndexScan"}),

@@ -28,8 +28,8 @@ import numpy as np
 from graph_service.errors import InvalidInput
 from graph_service.fair.instance import Instance, NewRequest, Participant, Request
 from graph_service.projection import Hop
+from graph_service.recommend.feedback import Signals
 from graph_service.recommend.partner_service import PartnerRecommender
-from graph_service.recommend.partners import features
 from graph_service.schema import Label, RelType
 
 __all__ = ["Model", "prior_fit", "with_fits"]
@@ -91,12 +91,14 @@ def _model_fits(model: Model, pairs: dict[int, tuple[str, str, Label]], rows: Se
     for k, (firm, other, label) in pairs.items():
         by_firm.setdefault(firm, {})[k] = (other, label)
     out: dict[int, float | None] = {}
+    signals = rec.signals()  # the answers read once for every firm of the file
     for firm, asked in by_firm.items():
-        out.update(_score_for(rec, firm, asked))
+        out.update(_score_for(rec, firm, asked, signals))
     return out
 
 
-def _score_for(rec: PartnerRecommender, firm: str, asked: dict[int, tuple[str, Label]]) -> dict[int, float | None]:
+def _score_for(rec: PartnerRecommender, firm: str, asked: dict[int, tuple[str, Label]],
+               signals: Signals | None) -> dict[int, float | None]:
     """Scores of researchers and institutions for one enterprise, one query for all of them."""
     p = rec.projection
     i = p.index.get(firm)
@@ -110,7 +112,7 @@ def _score_for(rec: PartnerRecommender, firm: str, asked: dict[int, tuple[str, L
     every = np.unique(np.concatenate([m for m in members.values()] or [np.empty(0, dtype=np.int64)]))
     if len(every) == 0:
         return dict.fromkeys(asked)
-    score = dict(zip(every.tolist(), rec.model.score(features(rec.history, q, every, rec.text)).tolist()))
+    score = dict(zip(every.tolist(), rec.model.score(rec.pair_rows(q, every, signals)).tolist()))
     return {k: round(max(score[r] for r in m.tolist()), 4) if len(m) else None for k, m in members.items()}
 
 

@@ -16,7 +16,7 @@ from graph_service import need_status
 from graph_service.errors import InvalidInput
 from graph_service.need_status import OPEN, NeedState, need_state
 from graph_service.recommend.partner_service import PartnerRecommender, Path_
-from graph_service.recommend.partners import Query, features, row
+from graph_service.recommend.partners import Query, row
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import StoredNode
 
@@ -63,7 +63,7 @@ def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
         pos = np.clip(np.searchsorted(nodes, cands), 0, len(nodes) - 1)
         shared_words = np.where(nodes[pos] == cands, words[pos], 0)
     shortlist, texts = _current(rec, cands[np.lexsort((-shared_words, -shared_fields))], today or need_status.today())
-    queries, rows = [], []
+    queries, rows, signals = [], [], rec.signals()
     for n in shortlist:
         posters = [e for e in row(p.inc[RelType.POSTED], n).tolist() if p.label_of(e) == Label.ENTERPRISE]
         if not posters:
@@ -71,7 +71,7 @@ def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
         stored = texts[p.ids[n]][0]
         q = Query(posters[0], row(p.out[RelType.ABOUT], n), str(stored.props.get("text", "")), n)
         queries.append(q)
-        rows.append(features(h, q, np.array([r]), rec.text)[0])
+        rows.append(rec.pair_rows(q, np.array([r]), signals)[0])
     if not queries:
         return []
     scores = rec.model.score(np.vstack(rows))

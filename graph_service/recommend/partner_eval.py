@@ -82,7 +82,8 @@ class Rows:
             raise InvalidInput(f"no deals with an enterprise and a researcher in {self.years.start}-"
                                f"{self.years.stop - 1} to learn from", field="train_years")
         extra = self.use is not None and with_feedback
-        bags = [(np.vstack(xs + (fx if extra else [])), np.concatenate(ys + (fy if extra else [])))
+        width = len(FEATURES) + (len(self.signals) if extra else 0)  # without feedback, without its columns too
+        bags = [(np.vstack(xs + (fx if extra else []))[:, :width], np.concatenate(ys + (fy if extra else [])))
                 for (xs, ys), (fx, fy) in zip(self.deals, self.feedback)]
         meta: dict = {"train_years": [self.years.start, self.years.stop - 1], "cases": self.cases, "text": self.text}
         if extra:

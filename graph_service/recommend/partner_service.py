@@ -18,7 +18,8 @@ import scipy.sparse as sp
 from graph_service.catalogue import institution_kind, resolve
 from graph_service.errors import InvalidInput
 from graph_service.projection import Hop, Projection
-from graph_service.recommend.feedback import Answer, read_answers, train_with_feedback
+from graph_service.recommend.answer_book import AnswerBook
+from graph_service.recommend.feedback import Answer, Signals, read_answers, train_with_feedback
 from graph_service.recommend.partners import (
     FEATURES,
     REFINE,
@@ -116,6 +117,7 @@ class PartnerRecommender:
         cutoff = _now(projection)
         kept = previous.history if previous and previous.history.cutoff == cutoff else None
         self.history = History(projection, cutoff, kept)
+        self.answers = previous.answers if previous else AnswerBook()
 
     @classmethod
     def train(cls, projection: Projection, store: GraphReader, text: TextIndex, train_years: int = 3,
@@ -179,8 +181,26 @@ class PartnerRecommender:
         cands = cands[self._keep(q, cands, filters)]
         if len(cands) == 0:
             return cands, np.empty(0)
-        order, scores = self.model.rank(features(h, q, cands, self.text), max(REFINE, 3 * top_k))
+        order, scores = self.model.rank(self.pair_rows(q, cands), max(REFINE, 3 * top_k))
         return cands[order], scores[order]
+
+    def signals(self) -> Signals | None:
+        """The source of the feedback columns the model learnt from, as the cases stand now (None: none)."""
+        extra = tuple(self.model.meta["features"][len(FEATURES):])
+        if not extra:
+            return None
+        assert isinstance(self.store, CaseStore), "a model with feedback columns needs the cases"
+        return self.answers.signals(self.store, self.projection, extra)
+
+    def pair_rows(self, q: Query, cands: np.ndarray, signals: Signals | None = None) -> np.ndarray:
+        """The model's rows for the candidates: FEATURES, then the feedback columns, if any, from `signals`
+        (default: `self.signals()`; many queries in a row pass it once), the need's own answers left out as
+        in training."""
+        x = features(self.history, q, cands, self.text)
+        signals = signals or self.signals()
+        if signals is None:
+            return x
+        return np.hstack([x, signals.columns(x, q, cands, self.projection.ids[q.need] if q.need >= 0 else None)])
 
     def recommend(self, enterprise_id: str | None = None, need_id: str | None = None, top_k: int = 10,
                   filters: Filters = Filters(), text: str = "", rerank=None) -> PartnerResult:

@@ -36,6 +36,9 @@ MAX_TEXT_ONLY = 50  # researchers outside the fields who share at least two word
 MAX_COAUTHORS = 400  # co-authors of past partners, most ties first (city recall 64.1% uncapped, 63.2% at 400)
 FEATURES = ("field_overlap", "text", "text_words", "text_rank", "same_city", "same_circle", "past_partner",
             "coauthor_of_partner", "peer_partner", "katz", "log_popularity", "log_coauthors")
+# Columns a model may add after FEATURES: what the enterprise's answers on suggested partners say
+# (feedback.Signals computes them; the serving side reads them from the cases, answer_book.py)
+SIGNALS = ("fb_declined", "fb_accepted", "fb_far", "fb_dear", "fb_contact", "fb_irrelevant")
 KATZ_BETA = 0.1
 T = TypeVar("T")
 REFINE = 60  # rows all bags re-score after the first bag's ranking (see PartnerModel.rank)
@@ -320,9 +323,12 @@ class PartnerModel:
         with open(path, "rb") as f:
             data = pickle.load(f)  # our own file, written by `techmatch train`
         meta = data.get("meta", {}) if isinstance(data, dict) else {}
-        if meta.get("format") != cls.FORMAT or meta.get("features") != list(FEATURES):
-            raise ValueError(f"{path}: model format {meta.get('format')} with features {meta.get('features')}; "
-                             f"this version needs format {cls.FORMAT} with {list(FEATURES)} (run `techmatch train`)")
+        names = meta.get("features")
+        if (meta.get("format") != cls.FORMAT or not isinstance(names, list) or names[:len(FEATURES)] != list(FEATURES)
+                or not set(names[len(FEATURES):]) <= set(SIGNALS)):
+            raise ValueError(f"{path}: model format {meta.get('format')} with features {names}; this version needs "
+                             f"format {cls.FORMAT} with {list(FEATURES)}, then any of {list(SIGNALS)} "
+                             "(run `techmatch train`)")
         if meta.get("sklearn") != sklearn.__version__:
             raise ValueError(f"{path}: trained with scikit-learn {meta.get('sklearn')}, running "
                              f"{sklearn.__version__} (run `techmatch train`)")

@@ -138,6 +138,10 @@ class CaseStore(ABC):
         """The facts of the cases with an event numbered after `since` (every case for 0), by id."""
 
     @abstractmethod
+    def changed_cases(self, since: int = 0) -> list[CaseRecord]:
+        """The cases with an event numbered after `since` (every case for 0), by id, whole."""
+
+    @abstractmethod
     def open_loads(self) -> dict[str, int]:
         """How many open cases (neither signed nor closed) each assignee holds."""
 
@@ -165,15 +169,25 @@ class _FactsCache:
     def read(self, store: CaseStore) -> list[CaseFacts]:
         with self._lock:
             mark = store.case_log_mark()
-            if mark != self._mark:
-                if self._mark is None or mark[0] != self._mark[0] or mark[1] < self._mark[1]:
-                    self._facts, since = {}, 0  # first read, or a log begun again: everything
-                else:
-                    since = self._mark[1]
+            since = to_read(self._mark, mark)
+            if since is not None:
+                if since == 0:
+                    self._facts = {}
                 self._facts.update((f.id, f) for f in store.read_case_facts(since))
                 self._ordered = sorted(self._facts.values(), key=lambda f: f.id)
                 self._mark = mark
             return list(self._ordered)
+
+
+def to_read(last: tuple[str, int] | None, mark: tuple[str, int]) -> int | None:
+    """What a reader kept up to date from the case log reads again, given the log's mark at its last read
+    and now: None nothing, 0 everything (a first read, or a log begun again), else the number after which
+    the cases with an event changed."""
+    if mark == last:
+        return None
+    if last is None or mark[0] != last[0] or mark[1] < last[1]:
+        return 0
+    return last[1]
 
 
 _FACTS_LOCK = threading.Lock()  # guards creating a store's cache, once

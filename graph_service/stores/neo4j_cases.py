@@ -136,6 +136,11 @@ class Neo4jCases(CaseStore):
         return [CaseFacts(i, n, e, s, a, p, json.loads(r or "{}"), act or "", d, c, x)
                 for i, n, e, s, a, p, r, act, d, c, x in rows]
 
+    def changed_cases(self, since: int = 0) -> list[CaseRecord]:
+        found = (self._read(statement("changed_cases"), since=since) if since
+                 else self._read(statement("all_cases")))
+        return [_case(props) for props in found[0]["found"]] if found else []
+
     def open_loads(self) -> dict[str, int]:
         return {r["assignee"]: r["n"] for r in self._read(statement("open_loads"), ended=list(OPEN_EXCLUDES))}
 

@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS case_staff (
     lead     TEXT
 );
 """ + append_only("case_events", "the case log")
+_CHANGED = " WHERE id IN (SELECT case_id FROM case_events WHERE seq > ?)"  # every change writes an event
 _CASE = ("id, need, enterprise, stage, assignee, opened, updated, next_action, due, close_reason, detail, posted, "
          "reached, introduced, active")
 _FILTERS = ("stage", "assignee", "enterprise")  # column names: list_cases's filters, never input
@@ -186,11 +187,16 @@ class SqliteCases(CaseStore):
         return "", int(last)
 
     def read_case_facts(self, since: int = 0) -> list[CaseFacts]:
-        where = " WHERE id IN (SELECT case_id FROM case_events WHERE seq > ?)" if since else ""
+        where = _CHANGED if since else ""
         rows = self._conn().execute("SELECT id, need, enterprise, stage, assignee, posted, reached, active, due, "
                                     f"close_reason, next_action FROM cases{where} ORDER BY id",
                                     (since,) if since else ())
         return [CaseFacts(i, n, e, s, a, p, json.loads(r), act, d, c, x) for i, n, e, s, a, p, r, act, d, c, x in rows]
+
+    def changed_cases(self, since: int = 0) -> list[CaseRecord]:
+        where = _CHANGED if since else ""
+        rows = self._conn().execute(f"SELECT {_CASE} FROM cases{where} ORDER BY id", (since,) if since else ())
+        return [_case(r) for r in rows]
 
     def open_loads(self) -> dict[str, int]:
         return dict(self._conn().execute(

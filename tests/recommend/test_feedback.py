@@ -128,7 +128,7 @@ def test_distance_declines_lower_distant_candidates(tiny) -> None:
     answers = _distance_answers(store, p, text, years)
     assert {a.verdict for a in answers} == {"accept", "decline"}
     without = _near_effect(train(p, store, years, text), p, store, text, 2026)
-    for use in (PRODUCT, Use()):  # the declines alone (what `techmatch train` uses), and with the accepts
+    for use in (Use(positives=False), Use()):  # the declines alone, and with the accepts
         labelled = Feedback.of(p, store, answers, use)
         assert sum(len(g) for g in labelled.groups(years).values()) >= 10
         model = train(p, store, years, text, feedback=labelled)
@@ -222,6 +222,24 @@ def test_train_learns_from_the_feedback_in_the_store(tiny_backend: GraphStore, t
     meta = service.train()["partners"]
     assert meta["feedback_choice"]["feedback"] is True and meta["feedback"]["use"] == PRODUCT.name
     assert meta["feedback"]["groups"] == len({a.need for a in answers if a.verdict == "decline"}) > 0
-    assert meta["features"] == list(FEATURES)
-    saved = PartnerModel.load(next((tmp_path / "models").rglob("partners.pkl")))  # the file format is unchanged
+    assert meta["features"] == [*FEATURES, *SIGNALS]  # the answers' columns: served below
+    saved = PartnerModel.load(next((tmp_path / "models").rglob("partners.pkl")))
     assert saved.meta["feedback"] == meta["feedback"]
+    # served: the columns come from the answers the cases hold now, a new one counting at the next request
+    rec = service.partner_recommender()
+    firm = Counter(e for e, _ in {(a.enterprise, a.need) for a in answers if a.reason == FAR}).most_common(1)[0][0]
+    mine = sorted({a.need for a in answers if a.enterprise == firm})
+    q = rec.query_for(None, mine[0])
+    cands = candidates(rec.history, q, rec.text)[:40]
+    before = rec.pair_rows(q, cands)
+    assert before.shape == (len(cands), len(FEATURES) + len(SIGNALS))
+    expected = Signals(rec.projection, [a for a in answers if a.need != mine[0]]).columns(before[:, :len(FEATURES)],
+                                                                                         q, cands, mine[0])
+    assert np.array_equal(before[:, len(FEATURES):], expected) and before[:, len(FEATURES):].any()
+    other = next(c for c in tiny_backend.list_cases(enterprise=firm) if c.need != mine[0])
+    target = rec.projection.ids[int(cands[0])]
+    feedback(tiny_backend, other.id, target, "decline", "enterprise-a", "not_relevant")
+    after = rec.pair_rows(q, cands)
+    declined = len(FEATURES) + SIGNALS.index("fb_declined")
+    assert after[0, declined] == before[0, declined] + (other.detail["feedback"].get(target, {}).get("verdict") != "decline")
+    assert len(service.partners(None, mine[0], 5)[0].suggestions) == 5

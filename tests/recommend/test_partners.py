@@ -163,3 +163,18 @@ def test_a_crowd_of_partners_coauthors_is_cut_to_the_most_tied(loaded, monkeypat
     other_routes = set(h.partners[firm].indices.tolist()) | set(h.peer(firm).indices.tolist())
     beyond = set(via.indices.tolist()) & kept - set(strongest.tolist())
     assert beyond <= other_routes  # the rest of the crowd stays out unless another route brings them
+
+
+@pytest.mark.parametrize("extra, ok", [((), True), (("fb_far", "fb_declined"), True), (("fb_unknown",), False)])
+def test_a_saved_model_loads_only_with_the_columns_this_version_computes(tmp_path, extra: tuple, ok: bool) -> None:
+    rng = np.random.default_rng(0)
+    names = [*FEATURES, *extra]
+    x, y = rng.random((200, len(names))), (rng.random(200) > 0.5).astype(float)
+    model = PartnerModel(0).fit([(x, y)])
+    model.meta["features"] = names
+    model.save(tmp_path / "m.pkl")
+    if ok:
+        assert np.array_equal(PartnerModel.load(tmp_path / "m.pkl").score(x), model.score(x))
+    else:
+        with pytest.raises(ValueError, match="fb_unknown"):
+            PartnerModel.load(tmp_path / "m.pkl")
