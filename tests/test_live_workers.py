@@ -3,11 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -22,38 +17,11 @@ from graph_service.projection import build_projection
 from graph_service.recommend.partner_service import PartnerRecommender
 from graph_service.state_digest import fresh_digest
 from graph_service.stores.base import GraphStore
-from graph_service.stores.neo4j_local import free_port
 from tests.conftest import TEST_PASSWORD, Backend
+from tests.servers import serving
 from tests.writes import send_write, writes
 
 pytestmark = pytest.mark.slow
-_LIFTED = {"TECHMATCH_RATE_RECOMMEND": "10000000/minute", "TECHMATCH_RATE_EXPENSIVE": "10000000/minute"}
-
-
-@contextmanager
-def serving(backend: Backend, models: Path, log: Path, workers: int = 1) -> Iterator[str]:
-    """`techmatch serve` on the backend's store, until the block ends; its base URL."""
-    port = free_port()
-    env = {**os.environ, **backend.env(), **_LIFTED, "TECHMATCH_MODEL_DIR": str(models)}
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "graph_service.cli", "serve", "--port", str(port),
-                                 "--workers", str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(30)
 
 
 @contextmanager

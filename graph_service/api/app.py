@@ -29,6 +29,7 @@ from graph_service.fair.workspace import Fairs
 from graph_service.service import GraphService
 from graph_service.settings import Settings, get_settings
 from graph_service.stores import open_store
+from graph_service.web.install import error_page, install_pages, is_page
 
 
 def create_app(settings: Settings | None = None, service: GraphService | None = None) -> FastAPI:
@@ -51,14 +52,15 @@ def create_app(settings: Settings | None = None, service: GraphService | None = 
         finally:
             store.close()
 
-    app = FastAPI(title="TechMatch 科创供需图谱", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="TechMatch 科创供需图谱", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Graph knowledge and recommendation service for science-and-technology matchmaking.")
-    install_error_handlers(app)
+    install_error_handlers(app, pages=(is_page, error_page))
     app.add_middleware(AuditTrail)  # inside the guards: their catch-all answers for it too
     install_guards(app)
     for module in (health, auth, entities, relationships, graph, recommendations, catalogue, fairs, case_board,
                    cases):
         app.include_router(module.router)
+    install_pages(app)
     document_roles(app)
     return app
 

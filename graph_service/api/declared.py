@@ -14,7 +14,12 @@ from graph_service.auth.permissions import roles_for
 
 
 def api_routes(app: FastAPI) -> Iterator[APIRoute]:
-    """Every API route, through included routers (FastAPI keeps those as branches of their own)."""
+    """Every API route (the pages and /docs, left out of the OpenAPI document, are graph_service.web's)."""
+    return (route for route in every_route(app) if route.include_in_schema)
+
+
+def every_route(app: FastAPI) -> Iterator[APIRoute]:
+    """Every route, through included routers (FastAPI keeps those as branches of their own)."""
     stack: list[Any] = list(app.router.routes)
     while stack:
         route = stack.pop(0)

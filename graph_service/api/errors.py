@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from graph_service.errors import Conflict, Forbidden, InvalidInput, NotFound, StoreUnavailable, Unauthenticated
 
@@ -15,21 +16,33 @@ _STATUS: dict[type[Exception], int] = {NotFound: 404, Conflict: 409, StoreUnavai
                                        Forbidden: 403}
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    async def known(request: Request, exc: Exception) -> JSONResponse:
+Pages = tuple[Callable[[Request], bool], Callable[[Request, int, str], Response]]
+
+
+def install_error_handlers(app: FastAPI, pages: Pages | None = None) -> None:
+    """`pages`: (whether a request is for a page, the page that says an error) — pages answer people."""
+
+    async def known(request: Request, exc: Exception) -> Response:
         status = _STATUS[type(exc)]
+        if pages is not None and pages[0](request):
+            return pages[1](request, status, _short(str(exc)))
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None  # RFC 6750: how to sign in
         return JSONResponse({"detail": _short(str(exc))}, status_code=status, headers=headers)
 
-    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+    async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, InvalidInput)
+        if pages is not None and pages[0](request):
+            return pages[1](request, 422, _short(str(exc)))
         where = exc.location or _location(request, exc.field)
         loc = [where, exc.field] if exc.field else [where]
         msg = str(exc) if exc.file or exc.line else exc.reason  # an upload's errors name its file and line
         return JSONResponse({"detail": [{"loc": loc, "msg": _short(msg), "type": "value_error"}]}, status_code=422)
 
-    async def validation(request: Request, exc: Exception) -> JSONResponse:
+    async def validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        if pages is not None and pages[0](request):
+            fields = "、".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors()[:5])
+            return pages[1](request, 422, f"填写有误：{fields}")
         return JSONResponse({"detail": brief_errors(exc.errors())}, status_code=422)
 
     for exc_type in _STATUS:

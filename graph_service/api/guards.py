@@ -115,8 +115,10 @@ class SameSiteWrites(HttpMiddleware):
 def _cross_site(scope: Scope, headers: Headers) -> tuple[int, str] | None:
     """(status, message) when the write is refused, else None."""
     media = _media_type(headers)
-    token_form = scope["method"] == "POST" and scope["path"] == TOKEN_URL and media in _FORM_TYPES
-    if media in _SIMPLE_TYPES and not token_form:
+    # forms: the OAuth2 token endpoint, and the pages' (each checks its form's token, web/session.py)
+    form = scope["method"] == "POST" and media in _FORM_TYPES and \
+        (scope["path"] == TOKEN_URL or not scope["path"].startswith("/api/"))
+    if media in _SIMPLE_TYPES and not form:
         return 415, (f"写请求不接受内容类型 {media}：请以 application/json 发送（CSV 导入用 text/csv），"
                      "以防其他网站借用户浏览器代发")
     if headers.get("sec-fetch-site", "").lower() == "cross-site":
