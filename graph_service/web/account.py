@@ -13,7 +13,7 @@ from graph_service.api.ratelimit import rate_limit
 from graph_service.auth import accounts
 from graph_service.auth.actor import Actor, Role
 from graph_service.auth.tokens import issue
-from graph_service.web import homes
+from graph_service.web import homes, staff
 from graph_service.web.render import render
 from graph_service.web.session import SESSION, page, posted_form, safe_next
 
@@ -55,4 +55,8 @@ async def logout(request: Request, actor: Annotated[Actor, page("sign_in")]) -> 
 def home(request: Request, service: ServiceDep, actor: Annotated[Actor, page("account.read")]) -> HTMLResponse:
     if actor.role == Role.ENTERPRISE:
         return homes.enterprise(request, service, actor)
+    if actor.role == Role.STAFF:
+        return staff.home(request, service, actor)
+    if actor.role == Role.ADMIN:
+        return RedirectResponse("/admin/users", status_code=303)  # type: ignore[return-value]
     return homes.plain(request, service, actor)

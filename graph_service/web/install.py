@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from graph_service.auth.actor import ANONYMOUS
-from graph_service.web import account, needs
+from graph_service.web import account, admin, fairs, needs, post_need, researcher, staff
 from graph_service.web.render import render
 from graph_service.web.session import SignInFirst
 
@@ -23,7 +23,7 @@ API_PREFIX = "/api/"
 def install_pages(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.mount("/static-docs", StaticFiles(directory=DOCS_ASSETS), name="static-docs")
-    for module in (account, needs):
+    for module in (account, admin, post_need, needs, researcher, fairs, staff):
         app.include_router(module.router)
     _install_docs(app)
 

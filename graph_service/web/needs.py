@@ -27,6 +27,7 @@ from graph_service.web.session import page, posted_form
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 10
+_NOTICES = {"done": "已记录您的意见", "posted": "需求已发布，科服专员将跟进"}
 Name = Annotated[str, Query(max_length=100)]
 
 
@@ -50,7 +51,7 @@ def need_page(request: Request, need_id: str, service: ServiceDep, actor: Annota
     private = {k: node.props[k] for k in ("budget", "contact", "detail") if node.props.get(k) not in (None, "")}
     return render(request, "need.html", actor, title=str(node.props.get("name", need_id)), need=node, private=private, partners=rows,
                   reasons=DECLINE_REASONS, filters={"region": region, "circle": circle, "kind": kind}, error=error,
-                  notice=request.query_params.get("done") and "已记录您的意见")
+                  notice=_NOTICES.get(next((k for k in _NOTICES if request.query_params.get(k)), "")))
 
 
 @router.post("/needs/{need_id}/answers")

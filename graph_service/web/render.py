@@ -17,11 +17,11 @@ ROLE_NAMES = {Role.ADMIN: "管理员", Role.STAFF: "科服专员", Role.ORGANISE
               Role.RESEARCHER: "科技工作者", Role.ANONYMOUS: "访客"}
 # (path, label) of each role's menu
 _NAV: dict[Role, list[tuple[str, str]]] = {
-    Role.ENTERPRISE: [("/", "我的需求")],
-    Role.RESEARCHER: [("/", "我的主页")],
-    Role.STAFF: [("/", "我的案件")],
-    Role.ORGANISER: [("/", "我的科创会")],
-    Role.ADMIN: [("/", "用户与角色")],
+    Role.ENTERPRISE: [("/", "我的需求"), ("/needs/new", "发布需求")],
+    Role.RESEARCHER: [("/", "我的主页"), ("/me/network", "合作网络"), ("/me/connect", "关系路径")],
+    Role.STAFF: [("/", "我的案件"), ("/cases", "案件看板"), ("/cases/dashboard", "服务漏斗")],
+    Role.ORGANISER: [("/", "我的科创会"), ("/fairs/new", "新建科创会")],
+    Role.ADMIN: [("/admin/users", "用户与角色")],
 }
 
 

@@ -85,7 +85,7 @@ def test_sign_in_never_sends_anyone_to_another_site(site: TestClient) -> None:
 def test_an_enterprise_answers_a_recommendation_and_the_case_keeps_it(site: TestClient) -> None:
     sign_in(site, "ent-a")
     home = site.get("/")
-    need = re.search(r'href="/needs/([^"]+)"', home.text).group(1)
+    need = re.search(r'<td><a href="/needs/([^"]+)"', home.text).group(1)
     page = site.get(f"/needs/{need}")
     assert page.status_code == 200 and "推荐的合作专家" in page.text
     assert re.search(r"<li>(曾与|与贵企业|专长与需求|需求中的)", page.text), "reasons as sentences"
@@ -102,7 +102,7 @@ def test_an_enterprise_answers_a_recommendation_and_the_case_keeps_it(site: Test
 
 def test_another_enterprise_cannot_see_the_need(site: TestClient) -> None:
     sign_in(site, "ent-a")
-    need = re.search(r'href="/needs/([^"]+)"', site.get("/").text).group(1)
+    need = re.search(r'<td><a href="/needs/([^"]+)"', site.get("/").text).group(1)
     site.cookies.clear()
     sign_in(site, "ent-b")
     refused = site.get(f"/needs/{need}")
@@ -113,7 +113,7 @@ def test_another_enterprise_cannot_see_the_need(site: TestClient) -> None:
                                              ("organiser-a", "我的科创会"), ("res-a", "适合您的需求")])
 def test_each_role_has_a_home(site: TestClient, username: str, shown: str) -> None:
     sign_in(site, username)
-    home = site.get("/")
+    home = site.get("/", follow_redirects=True)
     assert home.status_code == 200 and shown in home.text
 
 
@@ -133,3 +133,24 @@ def test_every_page_declares_who_may_see_it(site: TestClient) -> None:
     pages = [r for r in every_route(site.app) if not r.include_in_schema  # type: ignore[arg-type]
              and not r.path.startswith(("/docs", "/redoc"))]
     assert len(pages) >= 5 and all(declared_action(r) for r in pages), [r.path for r in pages]
+
+
+def test_an_admin_manages_accounts_on_the_page(site: TestClient) -> None:
+    sign_in(site, "admin-a")
+    page = site.get("/admin/users")
+    token = TOKEN.search(page.text).group(1)
+    added = site.post("/admin/users", data={"csrf_token": token, "username": "staff-new", "role": "staff",
+                                            "entity": "", "password": "a-long-password-1"})
+    assert added.status_code == 303
+    assert "staff-new" in site.get("/admin/users").text
+    wrong = site.post("/admin/users", data={"csrf_token": token, "username": "ent-new", "role": "enterprise",
+                                            "entity": "", "password": "a-long-password-1"})
+    assert wrong.status_code == 422 and "须关联" in wrong.text
+    assert site.post("/admin/users/staff-new", data={"csrf_token": token, "disabled": "true"}).status_code == 303
+    store = site.app.state.service.store  # type: ignore[attr-defined]
+    assert store.get_account("staff-new").disabled
+    mine = site.post("/admin/users/admin-a", data={"csrf_token": token, "disabled": "true"})
+    assert mine.status_code == 422 and not store.get_account("admin-a").disabled
+    site.cookies.clear()
+    sign_in(site, "staff-a")
+    assert site.get("/admin/users").status_code == 403
