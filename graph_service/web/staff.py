@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from graph_service.api.deps import ServiceDep
 from graph_service.api.guards import settings_of
 from graph_service.auth.actor import Actor
-from graph_service.cases.dashboard import dashboard
+from graph_service.cases.dashboard import Dashboard, dashboard
 from graph_service.cases.pipeline import get_case, log, move, plan_next
 from graph_service.cases.reminders import reminders
 from graph_service.cases.stages import CLOSE_REASONS, LABELS, ORDER, Stage
@@ -39,20 +39,24 @@ def home(request: Request, service: ServiceDep, actor: Actor) -> HTMLResponse:
 
 @router.get("/cases", response_class=HTMLResponse)
 def board(request: Request, service: ServiceDep, actor: Staff, mine: bool = False) -> HTMLResponse:
-    who = actor.username if mine else None
-    counts = service.store.case_counts()
-    columns = []
-    for stage in [*ORDER, Stage.CLOSED]:
-        cases = summaries(service.store, service.store.list_cases(stage=stage.value, assignee=who, limit=500))
-        cases.sort(key=lambda c: c["active"] or "", reverse=True)
-        columns.append({"stage": stage.value, "label": LABELS[stage], "count": counts.get(stage.value, 0),
-                        "cases": cases[:PER_STAGE]})
+    facts = [f for f in service.store.case_facts() if not mine or f.assignee == actor.username]  # kept in memory
+    by_stage: dict[str, list] = {}
+    for f in sorted(facts, key=lambda f: f.active, reverse=True):
+        by_stage.setdefault(f.stage, []).append(f)
+    shown = [f for stage in by_stage.values() for f in stage[:PER_STAGE]]
+    names = {i: str(n.props.get("name", "")) for i, n in
+             service.store.get_nodes(list({x for f in shown for x in (f.need, f.enterprise)})).items()}
+    columns = [{"stage": stage.value, "label": LABELS[stage], "count": len(by_stage.get(stage.value, [])),
+                "cases": [{"id": f.id, "need": {"id": f.need, "name": names.get(f.need, "")},
+                           "enterprise": {"name": names.get(f.enterprise, "")}, "assignee": f.assignee}
+                          for f in by_stage.get(stage.value, [])[:PER_STAGE]]}
+               for stage in [*ORDER, Stage.CLOSED]]
     return render(request, "staff_board.html", actor, title="案件看板", columns=columns, mine=mine)
 
 
 @router.get("/cases/dashboard", response_class=HTMLResponse)
 def funnel(request: Request, service: ServiceDep, actor: Staff) -> HTMLResponse:
-    d = dashboard(service.store, service.projection, today(), settings_of(request.app).stalled_days)
+    d = _dashboard(service, today(), settings_of(request.app).stalled_days)
     chart = bars([(s.label, s.reached, f"{s.reached:,}" + (f"（{s.conversion:.0%}）" if s.conversion else ""))
                   for s in d.funnel], "各阶段案件数")
     staff = bars([(r.name, r.conversion or 0.0, f"{(r.conversion or 0):.0%}") for r in d.by_staff[:15]],
@@ -99,6 +103,19 @@ async def move_stage(request: Request, case_id: str, service: ServiceDep, actor:
     move(service.store, case_id, target, str(actor.username), str(form.get("expected", "")),
          str(form.get("reason", ""))[:500], str(form.get("close_reason", "")) or None)
     return _back(case_id)
+
+
+_MEMO: dict[str, tuple[tuple, Dashboard]] = {}
+
+
+def _dashboard(service: ServiceDep, day: date, days: int) -> Dashboard:
+    """The dashboard, counted again only when a case changed (the case log's mark, read from the store: any
+    worker's change counts), the day or the projection did: staff reload it far more often than cases move."""
+    key = (id(service), service.store.case_log_mark(), day, days, id(service.projection), service.version)
+    found = _MEMO.get("last")
+    if found is None or found[0] != key:
+        found = _MEMO["last"] = (key, dashboard(service.store, service.projection, day, days))
+    return found[1]
 
 
 def _back(case_id: str) -> RedirectResponse:

@@ -7,6 +7,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from graph_service.schema import RelType
+
 from tests.web.test_pages import TOKEN, sign_in, site  # noqa: F401  # the fixture
 
 
@@ -28,7 +30,7 @@ def test_an_enterprise_posts_a_need_with_suggested_fields(site: TestClient) -> N
     assert "需求已发布" in page.text and "80" in page.text and "现有产线型号保密" in page.text
     store = site.app.state.service.store  # type: ignore[attr-defined]
     assert store.case_for_need(need) is not None
-    assert {r.dst for r in store.relationships(need, ["ABOUT"], "out")} == set(checked)
+    assert {r.dst for r in store.relationships(need, [RelType.ABOUT], "out")} == set(checked)
 
 
 def test_a_form_with_a_mistake_comes_back_filled_in(site: TestClient) -> None:  # noqa: F811
