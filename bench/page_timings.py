@@ -63,6 +63,10 @@ def accounts(store: SqliteStore) -> dict[str, list[str]]:
     return {"bench-ent": needs, staff: cases, "bench-res": [], "bench-admin": []}
 
 
+def enterprise_of(store: SqliteStore, need: str) -> str:
+    return next(r.src for r in store.relationships(need, [RelType.POSTED], "in"))
+
+
 def sign_in(client: TestClient, username: str) -> None:
     client.cookies.clear()
     form = client.get("/login")
@@ -115,6 +119,11 @@ def main() -> None:
                      measure(client, "案件看板 /cases", ["/cases"], args.repeats),
                      measure(client, "案件 /cases/{id}", [f"/cases/{c}" for c in cases], args.repeats),
                      measure(client, "服务漏斗 /cases/dashboard", ["/cases/dashboard"], args.repeats)]
+            sign_in(client, "bench-res")
+            firms = [f"/me/connect?enterprise={e}" for e in needs and [enterprise_of(store, n) for n in needs[:5]]]
+            rows += [measure(client, "科技工作者首页 /", ["/"], args.repeats),
+                     measure(client, "合作网络 /me/network", ["/me/network"], args.repeats),
+                     measure(client, "关系路径 /me/connect", firms, args.repeats)]
             sign_in(client, "bench-admin")
             rows.append(measure(client, "用户与角色 /admin/users", ["/admin/users"], args.repeats))
         print(f"  {'page':<28} {'median':>8} {'p95':>8} {'max':>8}   assets")

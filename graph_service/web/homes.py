@@ -10,10 +10,9 @@ from graph_service.cases.stages import LABELS, Stage
 from graph_service.need_status import LABELS as NEED_LABELS
 from graph_service.need_status import need_state
 from graph_service.projection import Hop
-from graph_service.recommend.needs import needs_for
 from graph_service.schema import Label, RelType
 from graph_service.service import GraphService
-from graph_service.web.reasons import sentences
+from graph_service.web import researcher
 from graph_service.web.render import ROLE_NAMES, render
 
 _POSTED = Hop([RelType.POSTED], "out")
@@ -25,16 +24,17 @@ def enterprise(request: Request, service: GraphService, actor: Actor) -> HTMLRes
     ids = [] if actor.entity not in p.index else \
         [p.ids[i] for i in p.neighbours(str(actor.entity), _POSTED).nodes.tolist() if p.label_of(i) == Label.NEED]
     nodes = service.store.get_nodes(ids)
+    stages = {f.need: f.stage for f in service.store.case_facts()}  # kept in memory: one read for every need
     rows = []
     for need_id in ids:
         node = nodes.get(need_id)
         if node is None:
             continue
-        case = service.store.case_for_need(need_id)
+        stage = stages.get(need_id)
         state = need_state(node.props)
         rows.append({"id": need_id, "name": node.props.get("name", need_id), "kind": "揭榜挂帅" if node.props.get("kind") == "challenge" else "需求",
                      "posted": str(node.props.get("posted", "") or ""), "state": NEED_LABELS.get(state.effective, state.effective),
-                     "stage": LABELS[Stage(case.stage)] if case else "—"})
+                     "stage": LABELS[Stage(stage)] if stage else "—"})
     rows.sort(key=lambda r: (r["posted"], r["id"]), reverse=True)
     firm = service.store.get_node(str(actor.entity)) if actor.entity else None
     return render(request, "home_enterprise.html", actor, title="我的需求", firm=firm.props.get("name") if firm else actor.entity,
@@ -47,11 +47,8 @@ def plain(request: Request, service: GraphService, actor: Actor) -> HTMLResponse
     if actor.role == Role.STAFF:
         context["cases"] = [{"id": c.id, "need": c.need, "stage": LABELS[Stage(c.stage)], "due": c.due or "",
                              "next": c.next_action or ""} for c in service.store.list_cases(assignee=actor.username)]
-    elif actor.role == Role.RESEARCHER and actor.entity in service.projection.index:
-        p = service.projection
-        context["needs"] = [{"id": s.id, "name": p.names[p.index[s.id]], "enterprise": p.names[p.index[s.enterprise]],
-                             "reasons": sentences(p, s.paths, s.matched_words)}
-                            for s in needs_for(service.partner_recommender(), str(actor.entity), 10)]
+    elif actor.role == Role.RESEARCHER:
+        return researcher.home(request, service, actor)
     elif actor.role == Role.ORGANISER:
         fairs = request.app.state.fairs
         context["fairs"] = [s for s in (fairs.get(i).summary() for i in fairs.ids()) if s["owner"] == actor.username]
