@@ -28,6 +28,8 @@ WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _SIMPLE_TYPES = frozenset({"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"})
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _UPLOAD_PATHS = (re.compile(r"^/api/v1/fairs/[^/]+/import/[^/]+$"),)  # CSV imports: text/csv, streamed to disk
+# the same files uploaded from the fair pages, as forms (multipart)
+_PAGE_UPLOADS = (re.compile(r"^/fairs/[^/]+/import/[^/]+$"), re.compile(r"^/fairs/[^/]+/outcomes$"))
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -167,13 +169,15 @@ def _size(n: int) -> str:
 
 
 class BodyLimit(HttpMiddleware):
-    """Bodies over `max_body_bytes` (CSV imports sent as text/csv: `max_upload_bytes`) get a 413: at once
+    """Bodies over `max_body_bytes` (CSV imports sent as text/csv, or from the fair pages: `max_upload_bytes`) get a 413: at once
     when Content-Length says so, else as soon as the bytes received pass the limit (chunked bodies)."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)
         settings = settings_of(scope.get("app"))
-        upload = _media_type(headers) == "text/csv" and any(p.match(scope["path"]) for p in _UPLOAD_PATHS)
+        media = _media_type(headers)
+        upload = (media == "text/csv" and any(p.match(scope["path"]) for p in _UPLOAD_PATHS)) or \
+            (media == "multipart/form-data" and any(p.match(scope["path"]) for p in _PAGE_UPLOADS))
         limit = settings.max_upload_bytes if upload else settings.max_body_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:

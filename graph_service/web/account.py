@@ -13,7 +13,7 @@ from graph_service.api.ratelimit import rate_limit
 from graph_service.auth import accounts
 from graph_service.auth.actor import Actor, Role
 from graph_service.auth.tokens import issue
-from graph_service.web import homes, staff
+from graph_service.web import homes, researcher, staff
 from graph_service.web.render import render
 from graph_service.web.session import SESSION, page, posted_form, safe_next
 
@@ -57,6 +57,8 @@ def home(request: Request, service: ServiceDep, actor: Annotated[Actor, page("ac
         return homes.enterprise(request, service, actor)
     if actor.role == Role.STAFF:
         return staff.home(request, service, actor)
-    if actor.role == Role.ADMIN:
-        return RedirectResponse("/admin/users", status_code=303)  # type: ignore[return-value]
-    return homes.plain(request, service, actor)
+    if actor.role == Role.RESEARCHER:
+        return researcher.home(request, service, actor)
+    if actor.role == Role.ORGANISER:
+        return homes.organiser(request, actor)
+    return RedirectResponse("/admin/users", status_code=303)  # type: ignore[return-value]  # the admin

@@ -5,15 +5,14 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from graph_service.auth.actor import Actor, Role
+from graph_service.auth.actor import Actor
 from graph_service.cases.stages import LABELS, Stage
 from graph_service.need_status import LABELS as NEED_LABELS
 from graph_service.need_status import need_state
 from graph_service.projection import Hop
 from graph_service.schema import Label, RelType
 from graph_service.service import GraphService
-from graph_service.web import researcher
-from graph_service.web.render import ROLE_NAMES, render
+from graph_service.web.render import render
 
 _POSTED = Hop([RelType.POSTED], "out")
 
@@ -41,18 +40,8 @@ def enterprise(request: Request, service: GraphService, actor: Actor) -> HTMLRes
                   needs=rows)
 
 
-def plain(request: Request, service: GraphService, actor: Actor) -> HTMLResponse:
-    """Staff: their cases; a researcher: needs that fit; an organiser: their fairs; an admin: the accounts."""
-    context: dict = {"cases": [], "needs": [], "fairs": [], "accounts": []}
-    if actor.role == Role.STAFF:
-        context["cases"] = [{"id": c.id, "need": c.need, "stage": LABELS[Stage(c.stage)], "due": c.due or "",
-                             "next": c.next_action or ""} for c in service.store.list_cases(assignee=actor.username)]
-    elif actor.role == Role.RESEARCHER:
-        return researcher.home(request, service, actor)
-    elif actor.role == Role.ORGANISER:
-        fairs = request.app.state.fairs
-        context["fairs"] = [s for s in (fairs.get(i).summary() for i in fairs.ids()) if s["owner"] == actor.username]
-    elif actor.role == Role.ADMIN:
-        context["accounts"] = [{"username": a.username, "role": ROLE_NAMES.get(Role(a.role), a.role),
-                                "entity": a.entity or "", "disabled": a.disabled} for a in service.store.list_accounts()]
-    return render(request, "home.html", actor, title="首页", **context)
+def organiser(request: Request, actor: Actor) -> HTMLResponse:
+    """The fairs this organiser created, each with its planning state."""
+    fairs = request.app.state.fairs
+    mine = [s for s in (fairs.get(i).summary() for i in fairs.ids()) if s["owner"] == actor.username]
+    return render(request, "home_organiser.html", actor, title="我的科创会", fairs=mine)

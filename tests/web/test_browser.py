@@ -4,9 +4,6 @@
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,25 +16,9 @@ from graph_service.schema import Label, RelType
 from graph_service.stores.base import GraphStore
 from tests.conftest import TEST_PASSWORD, Backend
 from tests.servers import serving
+from tests.web.conftest import SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(os.environ.get("TECHMATCH_SCREENSHOTS", "test-results/screens"))
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        reason = "browser tests need Debian's chromium (apt-get install chromium fonts-noto-cjk)"
-        if os.environ.get("TECHMATCH_REQUIRE_BROWSER"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        found = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield found
-        found.close()
 
 
 @pytest.fixture
@@ -52,16 +33,6 @@ def site(backend: Backend, tiny_backend: GraphStore, tiny_models: Path, tmp_path
     open_case(tiny_backend, need, "staff-a", assignee="staff-a")
     with serving(backend, tiny_models, tmp_path / "serve.log") as base:
         yield base
-
-
-@pytest.fixture
-def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # noqa: ANN001
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    yield tab
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=SHOTS / f"{re.sub(r'[^A-Za-z0-9_-]+', '_', request.node.name)}.png", full_page=True)
-    context.close()
 
 
 def sign_in(page, base: str, username: str, landing: str = "/") -> None:  # noqa: ANN001

@@ -15,7 +15,7 @@ from graph_service.schema import Label, RelType
 from graph_service.stores.base import GraphStore
 from tests.conftest import TEST_PASSWORD, Backend
 from tests.servers import serving
-from tests.web.test_browser import browser, page, sign_in  # noqa: F401  (fixtures: Chromium, a tab)
+from tests.web.test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
