@@ -12,8 +12,10 @@ import click
 from graph_service.cases.assign import set_profile
 from graph_service.cases.dashboard import dashboard as build_dashboard
 from graph_service.cases.pipeline import get_case
-from graph_service.cases.reminders import lead_list, reminders as find_reminders
-from graph_service.cases.signing import DEAL_KINDS, sign as sign_case
+from graph_service.cases.reminders import lead_list
+from graph_service.cases.reminders import reminders as find_reminders
+from graph_service.cases.signing import DEAL_KINDS
+from graph_service.cases.signing import sign as sign_case
 from graph_service.cases.stages import LABELS, Stage
 from graph_service.need_status import today
 from graph_service.service import open_service

@@ -169,8 +169,9 @@ def _size(n: int) -> str:
 
 
 class BodyLimit(HttpMiddleware):
-    """Bodies over `max_body_bytes` (CSV imports sent as text/csv, or from the fair pages: `max_upload_bytes`) get a 413: at once
-    when Content-Length says so, else as soon as the bytes received pass the limit (chunked bodies)."""
+    """Bodies over `max_body_bytes` (CSV imports, sent as text/csv or from the fair pages: `max_upload_bytes`)
+    get a 413: at once when Content-Length says so, else as soon as the bytes received pass the limit
+    (chunked bodies)."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = Headers(scope=scope)

@@ -9,6 +9,7 @@ with the file, line and field it came from; nothing is half read.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -269,9 +270,14 @@ def read_rows(path: Path, model: type[BaseModel]) -> list:
         return list(_rows(f, model, path.name))
 
 
-def parse_rows(f: IO[str], model: type[BaseModel], file: str) -> list:
-    """Rows of a CSV text stream (an upload; open it with newline="") as `model`, errors named after `file`."""
-    return list(_rows(f, model, file))
+def upload_rows(upload: IO[bytes], model: type[BaseModel], file: str) -> list:
+    """Rows of an uploaded CSV file (UTF-8, with or without Excel's byte-order mark) as `model`, errors named
+    after `file`; the upload stays open for its owner to close."""
+    text = io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
+    try:
+        return list(_rows(text, model, file))
+    finally:
+        text.detach()
 
 
 def read_event(path: Path) -> Event:

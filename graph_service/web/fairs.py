@@ -100,7 +100,7 @@ def _fair_page(request: Request, actor: Actor, fair: Fair, status: int = 200, *,
 
 @router.post("/fairs/{fair_id}/import/{part}", response_class=HTMLResponse)
 async def import_file(request: Request, fair_id: str, part: Part, service: ServiceDep, actor: Manager) -> Response:
-    """A CSV upload of one part, read and merged exactly as the API's import (`api._import`): a bad value
+    """A CSV upload of one part, read and merged exactly as the API's import (`api.import_part`): a bad value
     is named by file, line and field, and nothing of the file is kept."""
     form = await posted_form(request)
     fair = managed(request, actor, fair_id)
@@ -109,7 +109,7 @@ async def import_file(request: Request, fair_id: str, part: Part, service: Servi
         return _fair_page(request, actor, fair, 422, failed=part, errors=[
             {"file": "", "line": "", "field": "", "reason": f"请选择要导入的{PARTS[part]}文件（CSV）"}])
     try:
-        result = await run_in_threadpool(api._import, fair, part, upload.file, service)
+        result = await run_in_threadpool(api.import_part, fair, part, upload.file, service)
     except (InvalidInput, Conflict) as e:
         row = problem(e)
         if row["file"] == f"{part}.csv" and upload.filename:  # the name the organiser knows the file by

@@ -17,6 +17,7 @@ from graph_service.api.routes import fairs as api
 from graph_service.auth.actor import Actor
 from graph_service.auth.permissions import allowed
 from graph_service.errors import Conflict, InvalidInput, NotFound
+from graph_service.fair.instance import upload_rows
 from graph_service.fair.outcomes import OUTCOME_COLUMNS, Outcome
 from graph_service.fair.workspace import Fair
 from graph_service.web.fairs_common import (
@@ -26,7 +27,6 @@ from graph_service.web.fairs_common import (
     notice_number,
     participant_choices,
     plan_state,
-    upload_rows,
     uploaded,
 )
 from graph_service.web.fairs_text import KINDS, OUTCOMES, form_problems, problem

@@ -3,14 +3,12 @@ the planning state said to a person, CSV uploads read as the API reads them, and
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import IO, Annotated
+from typing import Annotated
 
 from fastapi import Request
-from pydantic import BaseModel
 from starlette.datastructures import FormData, UploadFile
 
 from graph_service.api.routes import fairs as api
@@ -18,7 +16,6 @@ from graph_service.auth.actor import Actor
 from graph_service.auth.permissions import Resource, require
 from graph_service.errors import Conflict, InvalidInput, NotFound
 from graph_service.fair.agenda import Agendas
-from graph_service.fair.instance import parse_rows
 from graph_service.fair.workspace import Fair, Fairs
 from graph_service.web.fairs_text import STALE_PARTS, STATES, column, say
 from graph_service.web.session import page
@@ -32,10 +29,10 @@ def fairs_of(request: Request) -> Fairs:
 
 
 def managed(request: Request, actor: Actor, fair_id: str) -> Fair:
-    """The fair, when this account manages it (its organiser, or staff): the API's check (`api._manager`).
+    """The fair, when this account manages it (its organiser, or staff): the API's check (`api.owner_of`).
     An unknown fair has no owner, so an organiser is refused (403) and only staff learn it does not exist."""
     fairs = fairs_of(request)
-    require(actor, "fair.manage", Resource(owner=api._owner(fairs, fair_id)))
+    require(actor, "fair.manage", Resource(owner=api.owner_of(fairs, fair_id)))
     with in_chinese():
         return fairs.get(fair_id)
 
@@ -84,16 +81,6 @@ def uploaded(form: FormData, name: str = "file") -> UploadFile | None:
     if isinstance(value, UploadFile) and value.filename:
         return value
     return None
-
-
-def upload_rows(upload: IO[bytes], model: type[BaseModel], file: str) -> list:
-    """Rows of an uploaded CSV file, read as the API reads its uploads (`api._import`): UTF-8, with or
-    without Excel's byte-order mark; errors name `file`, the line and the field."""
-    text = io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
-    try:
-        return parse_rows(text, model, file)
-    finally:
-        text.detach()  # the upload is closed by its owner
 
 
 def participant_choices(fair: Fair) -> list[tuple[str, str]]:

@@ -31,13 +31,15 @@ def enterprise(request: Request, service: GraphService, actor: Actor) -> HTMLRes
             continue
         stage = stages.get(need_id)
         state = need_state(node.props)
-        rows.append({"id": need_id, "name": node.props.get("name", need_id), "kind": "揭榜挂帅" if node.props.get("kind") == "challenge" else "需求",
-                     "posted": str(node.props.get("posted", "") or ""), "state": NEED_LABELS.get(state.effective, state.effective),
+        rows.append({"id": need_id, "name": node.props.get("name", need_id),
+                     "kind": "揭榜挂帅" if node.props.get("kind") == "challenge" else "需求",
+                     "posted": str(node.props.get("posted", "") or ""),
+                     "state": NEED_LABELS.get(state.effective, state.effective),
                      "stage": LABELS[Stage(stage)] if stage else "—"})
     rows.sort(key=lambda r: (r["posted"], r["id"]), reverse=True)
     firm = service.store.get_node(str(actor.entity)) if actor.entity else None
-    return render(request, "home_enterprise.html", actor, title="我的需求", firm=firm.props.get("name") if firm else actor.entity,
-                  needs=rows)
+    return render(request, "home_enterprise.html", actor, title="我的需求",
+                  firm=firm.props.get("name") if firm else actor.entity, needs=rows)
 
 
 def organiser(request: Request, actor: Actor) -> HTMLResponse:

@@ -40,7 +40,8 @@ def is_page(request: Request) -> bool:
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     """A refusal or failure on a page, said to a person."""
-    titles = {401: "请先登录", 403: "无权访问", 404: "页面不存在", 409: "操作冲突", 422: "填写有误", 429: "操作过于频繁"}
+    titles = {401: "请先登录", 403: "无权访问", 404: "页面不存在", 409: "操作冲突", 422: "填写有误",
+              429: "操作过于频繁"}
     actor = getattr(request.state, "actor", ANONYMOUS)
     return render(request, "error.html", actor, status=status, title=titles.get(status, "出错了"), message=message)
 

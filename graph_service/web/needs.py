@@ -32,7 +32,8 @@ Name = Annotated[str, Query(max_length=100)]
 
 
 @router.get("/needs/{need_id}", response_class=HTMLResponse, dependencies=[rate_limit("recommend")])
-def need_page(request: Request, need_id: str, service: ServiceDep, actor: Annotated[Actor, page("recommend.enterprise")],
+def need_page(request: Request, need_id: str, service: ServiceDep,
+              actor: Annotated[Actor, page("recommend.enterprise")],
               region: Name = "", circle: Name = "", kind: Name = "") -> HTMLResponse:
     node = _own_need(service, actor, need_id)
     filters = Filters(region or None, circle or None, kind or None)
@@ -49,7 +50,8 @@ def need_page(request: Request, need_id: str, service: ServiceDep, actor: Annota
              "reasons": sentences(p, s.paths, s.matched_words), "picture": path_picture(p, s.paths[:3]),
              "answer": answered.get(s.id, {}).get("verdict")} for s in suggestions]
     private = {k: node.props[k] for k in ("budget", "contact", "detail") if node.props.get(k) not in (None, "")}
-    return render(request, "need.html", actor, title=str(node.props.get("name", need_id)), need=node, private=private, partners=rows,
+    return render(request, "need.html", actor, title=str(node.props.get("name", need_id)), need=node, private=private,
+                  partners=rows,
                   reasons=DECLINE_REASONS, filters={"region": region, "circle": circle, "kind": kind}, error=error,
                   notice=_NOTICES.get(next((k for k in _NOTICES if request.query_params.get(k)), "")))
 

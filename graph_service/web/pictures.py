@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from graph_service.catalogue import NOUNS
 from graph_service.projection import Projection
 from graph_service.recommend.partner_service import Path_
 
-_COLOURS = {"Researcher": "#0b57d0", "Enterprise": "#b3261e", "Institution": "#6d3fa0", "Field": "#146c2e",
-            "Region": "#8a5a00", "Circle": "#8a5a00", "Deal": "#3c4043", "Need": "#b3261e", "Offer": "#0b57d0"}
-_KINDS = {"Researcher": "科技工作者", "Enterprise": "企业", "Institution": "机构", "Field": "领域", "Region": "地区",
-          "Circle": "经济圈", "Deal": "合作", "Need": "需求", "Offer": "成果"}
+COLOURS = {"Researcher": "#0b57d0", "Enterprise": "#b3261e", "Institution": "#6d3fa0", "Field": "#146c2e",
+           "Region": "#8a5a00", "Circle": "#8a5a00", "Deal": "#3c4043", "Need": "#b3261e", "Offer": "#0b57d0"}
 STEP, ROW, CHARS, LEFT = 150, 58, 8, 60
 
 
@@ -31,8 +30,8 @@ def path_picture(p: Projection, paths: list[Path_]) -> Markup:
                 parts.append(f'<line x1="{x - STEP + 8}" y1="{y}" x2="{x - 8}" y2="{y}" stroke="#6b7785" '
                              'stroke-width="1.5"/>')
             label, name = _label(p, node), _name(p, node)
-            parts.append(f'<circle cx="{x}" cy="{y}" r="7" fill="{_COLOURS.get(label, "#3c4043")}">'
-                         f'<title>{escape(_KINDS.get(label, label))}：{escape(name)}</title></circle>')
+            parts.append(f'<circle cx="{x}" cy="{y}" r="7" fill="{COLOURS.get(label, "#3c4043")}">'
+                         f'<title>{escape(NOUNS.get(label, label))}：{escape(name)}</title></circle>')
             short = name if len(name) <= CHARS else name[:CHARS - 1] + "…"
             parts.append(f'<text x="{x}" y="{y + 22}" text-anchor="middle" font-size="12" fill="#1a1a1a">'
                          f'{escape(short)}</text>')

@@ -57,7 +57,8 @@ async def post_need(request: Request, service: ServiceDep,
         wrong = "、".join(dict.fromkeys(_NAMES.get(str(x["loc"][0]), str(x["loc"][0])) for x in e.errors()))
         return _form(request, service, actor, values, error=f"请检查：{wrong}")
     except (ValueError, InvalidInput) as e:
-        return _form(request, service, actor, values, error=getattr(e, "reason", None) or "预算须为数字、日期须为年-月-日")
+        reason = getattr(e, "reason", None) or "预算须为数字、日期须为年-月-日"
+        return _form(request, service, actor, values, error=reason)
     return RedirectResponse(f"/needs/{node.id}?posted=1", status_code=303)
 
 

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from graph_service.catalogue import NOUNS
 from graph_service.explore import Connection, Step, connect
 from graph_service.projection import Projection
 from graph_service.schema import UNDIRECTED, Label, RelType
 from graph_service.service import GraphService
 from graph_service.stores.base import StoredNode
-from graph_service.web.pictures import _COLOURS, _KINDS  # one palette for every path picture
+from graph_service.web.pictures import COLOURS  # one palette for every path picture
 
 MAX_HOPS = 6
 PAGE_EXAMINED = 250_000  # relationship ends one page's search may read (the API allows 1 million)
@@ -127,8 +128,8 @@ def picture(p: Projection, me: str, nodes: list[str], said: list[Step], key: str
     for k, node in enumerate(nodes):
         (x, y), label = at[k], _label(p, node)
         name = "您" if node == me else _name(p, node)
-        kind = escape(_KINDS.get(label, label))
-        parts.append(f'<circle cx="{x}" cy="{y}" r="9" fill="{_COLOURS.get(label, "#3c4043")}">'
+        kind = escape(NOUNS.get(label, label))
+        parts.append(f'<circle cx="{x}" cy="{y}" r="9" fill="{COLOURS.get(label, "#3c4043")}">'
                      f'<title>{kind}：{escape(name)}</title></circle>')
         if vertical:
             short = name if len(name) <= 16 else name[:15] + "…"

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from graph_service.projection import Hop, Projection
+from graph_service.schema import Label, RelType
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("TECHMATCH_SCREENSHOTS", "test-results/screens"))
 
@@ -38,3 +41,9 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # noqa: 
     SHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=SHOTS / f"{re.sub(r'[^A-Za-z0-9_-]+', '_', request.node.name)}.png", full_page=True)
     context.close()
+
+
+def enterprise_with_needs(p: Projection) -> str:
+    """The first enterprise that posted a need: the pages' enterprise member speaks for it."""
+    return next(p.ids[i] for i in range(p.base_nodes) if p.label_of(i) == Label.ENTERPRISE
+                and len(p.neighbours(p.ids[i], Hop([RelType.POSTED], "out")).nodes))

@@ -12,11 +12,11 @@ import pytest
 from graph_service.auth.accounts import add_user
 from graph_service.cases.pipeline import open_case
 from graph_service.projection import Hop, build_projection
-from graph_service.schema import Label, RelType
+from graph_service.schema import RelType
 from graph_service.stores.base import GraphStore
 from tests.conftest import TEST_PASSWORD, Backend
 from tests.servers import serving
-from tests.web.conftest import SHOTS
+from tests.web.conftest import SHOTS, enterprise_with_needs
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,8 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture
 def site(backend: Backend, tiny_backend: GraphStore, tiny_models: Path, tmp_path: Path) -> Iterator[str]:
     p = build_projection(tiny_backend)
-    firm = next(p.ids[i] for i in range(p.base_nodes) if p.label_of(i) == Label.ENTERPRISE
-                and len(p.neighbours(p.ids[i], Hop([RelType.POSTED], "out")).nodes))
+    firm = enterprise_with_needs(p)
     add_user(tiny_backend, "ent-a", "enterprise", firm, TEST_PASSWORD)
     for role in ("staff", "admin"):
         add_user(tiny_backend, f"{role}-a", role, None, TEST_PASSWORD)

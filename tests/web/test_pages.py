@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 
 from graph_service.api.app import create_app
 from graph_service.auth.accounts import add_user
-from graph_service.projection import Hop
-from graph_service.schema import Label, RelType
+from graph_service.schema import Label
 from graph_service.service import GraphService
 from graph_service.stores.base import GraphStore
 from tests.conftest import TEST_PASSWORD, Backend
+from tests.web.conftest import enterprise_with_needs
 
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
@@ -25,8 +25,7 @@ TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 def site(tiny_backend: GraphStore, tiny_models: Path, backend: Backend) -> Iterator[TestClient]:
     service = GraphService.open(tiny_backend, tiny_models)
     p = service.projection
-    firm = next(p.ids[i] for i in range(p.base_nodes) if p.label_of(i) == Label.ENTERPRISE
-                and len(p.neighbours(p.ids[i], Hop([RelType.POSTED], "out")).nodes))
+    firm = enterprise_with_needs(p)
     add_user(tiny_backend, "ent-a", "enterprise", firm, TEST_PASSWORD)
     add_user(tiny_backend, "ent-b", "enterprise", next(p.ids[i] for i in range(p.base_nodes)
                                                        if p.label_of(i) == Label.ENTERPRISE and p.ids[i] != firm),

@@ -8,7 +8,6 @@ import re
 from fastapi.testclient import TestClient
 
 from graph_service.schema import RelType
-
 from tests.web.test_pages import TOKEN, sign_in, site  # noqa: F401  # the fixture
 
 

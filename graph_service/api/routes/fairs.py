@@ -2,7 +2,6 @@
 register participants, collect meeting requests and answers, plan (a background job), read the
 report, agendas and overview, re-plan after cancellations and late registrations, record outcomes."""
 
-import io
 import tempfile
 from collections import Counter
 from dataclasses import asdict
@@ -32,7 +31,7 @@ from graph_service.fair.instance import (
     Project,
     Status,
     other_than_a,
-    parse_rows,
+    upload_rows,
 )
 from graph_service.fair.instance import (
     Request as MeetingRequest,
@@ -54,7 +53,7 @@ def get_fairs(request: Request) -> Fairs:
 FairsDep = Annotated[Fairs, Depends(get_fairs)]
 
 
-def _owner(fairs: Fairs, fair_id: str) -> str | None:
+def owner_of(fairs: Fairs, fair_id: str) -> str | None:
     """The fair's organiser; an unknown fair has none, so only staff learn that it does not exist (404)."""
     try:
         return fairs.get(fair_id).owner
@@ -64,13 +63,13 @@ def _owner(fairs: Fairs, fair_id: str) -> str | None:
 
 def _manager(fair_id: str, fairs: FairsDep, actor: Annotated[Actor, allow("fair.manage")]) -> None:
     """The fair's organiser (the account that created it) and platform staff manage it."""
-    require(actor, "fair.manage", Resource(owner=_owner(fairs, fair_id)))
+    require(actor, "fair.manage", Resource(owner=owner_of(fairs, fair_id)))
 
 
 def _agenda_reader(fair_id: str, participant_id: str, fairs: FairsDep,
                    actor: Annotated[Actor, allow("fair.agenda")]) -> None:
     """A participant's agenda: theirs (the enterprise or researcher they are), the organiser's and staff's."""
-    require(actor, "fair.agenda", Resource(frozenset({participant_id}), owner=_owner(fairs, fair_id)))
+    require(actor, "fair.agenda", Resource(frozenset({participant_id}), owner=owner_of(fairs, fair_id)))
 
 
 MANAGE = [Depends(_manager)]
@@ -210,7 +209,7 @@ async def import_csv(fair_id: str, part: Literal["projects", "participants", "re
     with tempfile.TemporaryFile() as upload:
         await _receive(request, upload)
         # parsing and merging a large file takes seconds: off the event loop, so others are answered
-        return await run_in_threadpool(_import, fair, part, upload, service)
+        return await run_in_threadpool(import_part, fair, part, upload, service)
 
 
 async def _receive(request: Request, into: IO[bytes]) -> None:
@@ -229,13 +228,10 @@ async def _receive(request: Request, into: IO[bytes]) -> None:
     into.seek(0)
 
 
-def _import(fair: Fair, part: str, upload: IO[bytes], service: GraphService) -> dict:
-    text = io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
+def import_part(fair: Fair, part: str, upload: IO[bytes], service: GraphService) -> dict:
+    """One part's CSV read, its requests given the model's fits, and merged into the fair (the pages too)."""
     file = f"{part}.csv"
-    try:
-        rows = parse_rows(text, FILES[part], file)
-    finally:
-        text.detach()  # the upload file is closed by its owner
+    rows = upload_rows(upload, FILES[part], file)
     if part == "requests":  # rows without a fit get the model's, as requests posted as JSON do
         rows = with_fits(fair.instance(), rows, service.partner_recommender, file)
     return _merge(fair, **{part: rows}, where={part: file})
