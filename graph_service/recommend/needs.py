@@ -16,7 +16,7 @@ from graph_service import need_status
 from graph_service.errors import InvalidInput
 from graph_service.need_status import OPEN, NeedState, need_state
 from graph_service.recommend.partner_service import PartnerRecommender, Path_
-from graph_service.recommend.partners import Query, row
+from graph_service.recommend.partners import Query, in_rows, row
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import StoredNode
 
@@ -57,13 +57,13 @@ def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
     cands = cands[_open(rec, cands, challenges_only)]
     if len(cands) == 0:
         return []
-    shared_fields = np.array([len(np.intersect1d(row(p.out[RelType.ABOUT], n), mine)) for n in cands.tolist()])
+    shared_fields = in_rows(p.out[RelType.ABOUT], cands, mine)
     shared_words = np.zeros(len(cands))
     if len(nodes):
         pos = np.clip(np.searchsorted(nodes, cands), 0, len(nodes) - 1)
         shared_words = np.where(nodes[pos] == cands, words[pos], 0)
     shortlist, texts = _current(rec, cands[np.lexsort((-shared_words, -shared_fields))], today or need_status.today())
-    queries, rows, signals = [], [], rec.signals()
+    queries = []
     for n in shortlist:
         posters = [e for e in row(p.inc[RelType.POSTED], n).tolist() if p.label_of(e) == Label.ENTERPRISE]
         if not posters:
@@ -71,10 +71,9 @@ def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
         stored = texts[p.ids[n]][0]
         q = Query(posters[0], row(p.out[RelType.ABOUT], n), str(stored.props.get("text", "")), n)
         queries.append(q)
-        rows.append(rec.pair_rows(q, np.array([r]), signals)[0])
     if not queries:
         return []
-    scores = rec.model.score(np.vstack(rows))
+    scores = rec.model.score(rec.rows_toward(queries, r))
     out = []
     for i in np.argsort(-scores, kind="stable")[:top_k].tolist():
         q = queries[i]

@@ -31,6 +31,7 @@ from graph_service.recommend.partners import (
     features,
     row,
 )
+from graph_service.recommend.toward import features_toward
 from graph_service.schema import Label, RelType
 from graph_service.stores.base import GraphReader
 from graph_service.stores.cases import CaseStore
@@ -201,6 +202,17 @@ class PartnerRecommender:
         if signals is None:
             return x
         return np.hstack([x, signals.columns(x, q, cands, self.projection.ids[q.need] if q.need >= 0 else None)])
+
+    def rows_toward(self, queries: list[Query], r: int, signals: Signals | None = None) -> np.ndarray:
+        """`pair_rows(q, [r])` for each query, read from the researcher's side (recommend.toward)."""
+        x = features_toward(self.history, queries, r, self.text)
+        signals = signals or self.signals()
+        if signals is None:
+            return x
+        one = np.array([r])
+        return np.hstack([x, np.vstack([
+            signals.columns(x[i:i + 1], q, one, self.projection.ids[q.need] if q.need >= 0 else None)
+            for i, q in enumerate(queries)])])
 
     def recommend(self, enterprise_id: str | None = None, need_id: str | None = None, top_k: int = 10,
                   filters: Filters = Filters(), text: str = "", rerank=None) -> PartnerResult:

@@ -193,7 +193,7 @@ def _gather(m: sp.csr_matrix, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return np.repeat(starts - offsets, lengths) + np.arange(lengths.sum()), lengths
 
 
-def _in_rows(m: sp.csr_matrix, rows: np.ndarray, targets: np.ndarray) -> np.ndarray:
+def in_rows(m: sp.csr_matrix, rows: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """For each row, how many of its column indices are in `targets` (a few): no dense vector over
     all nodes, which at 2 M nodes cost more than the answer."""
     if len(rows) == 0:
@@ -367,7 +367,7 @@ def candidates(h: History, q: Query, text: Text | None = None) -> np.ndarray:
         nodes, _, shared, _ = text.lookup(q.text)
         strong = shared >= 2
         parts.append(nodes[strong][np.argsort(-shared[strong], kind="stable")[:MAX_TEXT_ONLY]])
-        expert = _in_rows(h.expertise, nodes, q.fields) > 0
+        expert = in_rows(h.expertise, nodes, q.fields) > 0
         ranked = np.lexsort((-h.popularity[nodes[expert]], -shared[expert]))
         matched = nodes[expert][ranked[:MAX_EXPERTS]]
     parts.append(matched)
@@ -380,7 +380,7 @@ def candidates(h: History, q: Query, text: Text | None = None) -> np.ndarray:
 def features(h: History, q: Query, cands: np.ndarray, text: Text | None = None) -> np.ndarray:
     """One row per candidate, columns as FEATURES. Every column depends on the pair alone (not on
     which other candidates are listed), so a pruned list scores the same as a full one."""
-    overlap = _in_rows(h.expertise, cands, q.fields) / max(len(q.fields), 1)
+    overlap = in_rows(h.expertise, cands, q.fields) / max(len(q.fields), 1)
     sim, words, ahead = np.zeros(len(cands)), np.zeros(len(cands), dtype=np.int64), np.zeros(len(cands))
     if text is not None and q.text:
         nodes, s, w, hits = text.lookup(q.text)

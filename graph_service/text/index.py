@@ -151,6 +151,24 @@ class TextIndex:
         so the cost follows the query's words, not the size of the index. Words found in more than
         MAX_POSTING documents are skipped: they would touch a large part of the index and tell little
         (a field name in every expert's profile; field overlap is its own feature)."""
+        q, docs, weights = self._postings_of(query)
+        if len(docs) == 0:
+            return TextHits(np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64), q)
+        found, inverse = np.unique(docs, return_inverse=True)
+        return TextHits(found.astype(np.int64), np.bincount(inverse, weights=weights),
+                        np.bincount(inverse).astype(np.int64), q)
+
+    def standing(self, query: str, position: int) -> tuple[float, int, int]:
+        """(similarity, words shared, documents sharing more words) of one document for `query`, as
+        `hits` would give them, without sorting every match: one document's place among many queries."""
+        _, docs, weights = self._postings_of(query)
+        words = np.bincount(docs, minlength=len(self.ids))
+        mine = int(words[position]) if position >= 0 else 0
+        sim = float(weights[docs == position].sum()) if mine else 0.0
+        return sim, mine, int(np.count_nonzero(words > mine))
+
+    def _postings_of(self, query: str) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """The query's vector, and one (document, weight) entry per posting of its kept words."""
         q = self.vector(query)
         cols = self._postings
         spans = [(t, cols.indptr[t], cols.indptr[t + 1], w) for t, w in zip(q.indices.tolist(), q.data.tolist())
@@ -159,11 +177,7 @@ class TextIndex:
         weights = np.concatenate([cols.data[a:b] * w for _, a, b, w in spans] or [np.empty(0)])
         if self._extra.rows:  # documents changed since the fit
             docs, weights = self._extra.merged(q, docs, weights, [t for t, _, _, _ in spans])
-        if len(docs) == 0:
-            return TextHits(np.empty(0, dtype=np.int64), np.empty(0), np.empty(0, dtype=np.int64), q)
-        found, inverse = np.unique(docs, return_inverse=True)
-        return TextHits(found.astype(np.int64), np.bincount(inverse, weights=weights),
-                        np.bincount(inverse).astype(np.int64), q)
+        return q, docs, weights
 
     def search(self, query: str, top_k: int = 10, among: Sequence[str] | None = None) -> list[Hit]:
         """Best `top_k` documents by cosine similarity (only those with a shared word), optionally only
