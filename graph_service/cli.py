@@ -47,7 +47,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except InvalidInput as e:
-            click.echo(f"error: {e}", err=True)
+            for one in e.every:  # a file's every bad line
+                click.echo(f"error: {one}", err=True)
             sys.exit(2)
         except StoreUnavailable as e:
             click.echo(f"error: store unavailable: {e}", err=True)
@@ -99,21 +100,25 @@ def load(directory: Path, skip_invalid: bool, rejects: Path, quiet: bool) -> Non
 @click.option("--edgelist", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="co-authorship edge list in SNAP format: evaluate collaborator link prediction on it")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of holdouts and negatives")
+@click.option("--seeds", type=int, default=1, show_default=True,
+              help="with --edgelist: seeds SEED..SEED+N-1, each metric as its mean and minimum")
 @click.option("--test-from", type=int, default=None, help="first year of held-out deals (default: last 3 years)")
 @click.option("--train-years", type=int, default=3, show_default=True, help="years of deals to learn from")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of a table")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("report"),
               show_default=True, help="where the partner evaluation writes its report and plots (PNG)")
-def evaluate(edgelist: Path | None, seed: int, test_from: int | None, train_years: int, as_json: bool,
+def evaluate(edgelist: Path | None, seed: int, seeds: int, test_from: int | None, train_years: int, as_json: bool,
              report_dir: Path) -> None:
     """Evaluate recommendations: partner ranking on the store's deals (temporal holdout), or
     collaborator link prediction on an --edgelist, each against its baselines."""
     import json
 
     if edgelist is not None:
-        from graph_service.linkpred.evaluate import evaluate_edgelist, format_report
+        from graph_service.linkpred.evaluate import evaluate_edgelist, evaluate_seeds, format_report
 
-        report = evaluate_edgelist(edgelist, seed=seed)
+        if seeds < 1:
+            raise InvalidInput("--seeds must be at least 1", field="seeds")
+        report = evaluate_seeds(edgelist, seeds, seed) if seeds > 1 else evaluate_edgelist(edgelist, seed=seed)
         click.echo(json.dumps(report) if as_json else format_report(report))
         return
     from graph_service.projection import build_projection

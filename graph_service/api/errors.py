@@ -33,10 +33,13 @@ def install_error_handlers(app: FastAPI, pages: Pages | None = None) -> None:
         assert isinstance(exc, InvalidInput)
         if pages is not None and pages[0](request):
             return pages[1](request, 422, _short(str(exc)))
-        where = exc.location or _location(request, exc.field)
-        loc = [where, exc.field] if exc.field else [where]
-        msg = str(exc) if exc.file or exc.line else exc.reason  # an upload's errors name its file and line
-        return JSONResponse({"detail": [{"loc": loc, "msg": _short(msg), "type": "value_error"}]}, status_code=422)
+        detail = []
+        for one in exc.every:  # a file's every bad line, not just the first
+            where = one.location or _location(request, one.field)
+            loc = [where, one.field] if one.field else [where]
+            msg = str(one) if one.file or one.line else one.reason  # an upload's errors name its file and line
+            detail.append({"loc": loc, "msg": _short(msg), "type": "value_error"})
+        return JSONResponse({"detail": detail}, status_code=422)
 
     async def validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graph_service.api.deps import TOKEN_URL
@@ -96,7 +97,21 @@ class CatchAll(HttpMiddleware):
             if watch.status:
                 raise  # half an answer is out: only closing the connection tells the client (the server logs it)
             log.exception("unexpected error in %s %s", scope["method"], scope["path"])
-            await _answer(scope, receive, send, 500, INTERNAL_ERROR)
+            await _failure(scope)(scope, receive, send)
+
+
+def _failure(scope: Scope) -> Response:
+    """The 500 itself: a page for a person on a page (`app.state.failure_page`, set by the pages), else JSON;
+    JSON too if that page fails in turn."""
+    page = getattr(getattr(scope.get("app"), "state", None), "failure_page", None)
+    if page is not None:
+        try:
+            found = page(Request(scope), INTERNAL_ERROR)
+            if found is not None:
+                return found
+        except Exception:
+            log.exception("the error page failed as well")
+    return JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
 
 
 class SameSiteWrites(HttpMiddleware):

@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -158,6 +159,7 @@ class Agendas:
                          "b_name": b.name if b else ""})
         return rows
 
+    @cached_property  # a plan never changes under this object (a new plan makes new Agendas)
     def table_plan_csv(self) -> str:
         return csv_text(TABLE_COLUMNS, self.table_plan())
 
@@ -176,7 +178,7 @@ class Agendas:
         view = self.overview()
         (out / "overview.json").write_text(json.dumps(view, ensure_ascii=False, indent=2), encoding="utf-8")
         (out / "programme.csv").write_text(csv_text(PROGRAMME_COLUMNS, view["programme"]), encoding="utf-8")
-        (out / "table_plan.csv").write_text(self.table_plan_csv(), encoding="utf-8")
+        (out / "table_plan.csv").write_text(self.table_plan_csv, encoding="utf-8")
         return {"agendas": written, "meetings": view["meetings"], "sessions": len(view["programme"])}
 
 

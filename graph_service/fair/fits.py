@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from graph_service.errors import InvalidInput
-from graph_service.fair.instance import Instance, NewRequest, Participant, Request
+from graph_service.fair.instance import MAX_PROBLEMS, Instance, NewRequest, Participant, Request
 from graph_service.projection import Hop
 from graph_service.recommend.feedback import Signals
 from graph_service.recommend.partner_service import PartnerRecommender
@@ -44,10 +44,10 @@ def with_fits(instance: Instance, rows: Sequence[NewRequest], model: Model, file
     """`rows` as requests of `instance`, each without a fit given one (see the module). Errors name
     `file` and line when the rows came from a file, else the row's index and field."""
     people = {p.id: p for p in instance.participants}
-    for k, r in enumerate(rows):
-        for end in ("a", "b"):
-            if getattr(r, end) not in people:
-                raise InvalidInput(f"unknown participant {getattr(r, end)!r}", **_at(file, k, end))
+    unknown = [InvalidInput(f"unknown participant {getattr(r, end)!r}", **_at(file, k, end))
+               for k, r in enumerate(rows) for end in ("a", "b") if getattr(r, end) not in people]
+    if unknown:  # every one of them, not just the first
+        raise InvalidInput.together(unknown[:MAX_PROBLEMS])
     pairs = {k: _firm_and_other(people[r.a], people[r.b]) for k, r in enumerate(rows) if r.fit is None}
     scored = {k: pair for k, pair in pairs.items() if pair is not None}
     fits = _model_fits(model, scored, rows, file) if scored else {}

@@ -28,6 +28,9 @@ PREFERENCE_WEIGHT: dict[str, float] = {"must": 3.0, "meet": 1.0, "no": 0.0}
 RECOMMENDED_WEIGHT = 0.5  # a suggested mutual-fit pair is worth less than one somebody asked for
 
 
+MAX_PROBLEMS = 200  # bad values named per file: enough to mend a file, not a page of thousands
+
+
 def _split(value: object) -> object:
     """A CSV cell "a;b" as a list; JSON lists and anything else go to validation as they are."""
     if value is None:
@@ -148,47 +151,50 @@ class Instance(BaseModel):
     locked: list[Locked] = []
 
     def check(self, where: dict[str, str] | None = None) -> Instance:
+        """Every reference between the parts resolves; InvalidInput names every problem found (file, line,
+        field), not just the first."""
         where = where or {}
+        found: list[InvalidInput] = []
+
+        def bad(message: str, part: str, line: int, field: str) -> None:
+            found.append(InvalidInput(message, file=where.get(part, part), line=line, field=field))
+
         people = {p.id for p in self.participants}
         slots = {s.id for s in self.event.slots}
         days = {d.isoformat() for d in self.event.days}
-        _check_unique(self.participants, where.get("participants", "participants"))
-        _check_unique(self.projects, where.get("projects", "projects"))
+        found += _check_unique(self.participants, where.get("participants", "participants"))
+        found += _check_unique(self.projects, where.get("projects", "projects"))
         for line, p in enumerate(self.projects, 2):
             if p.presenter not in people:
-                raise InvalidInput(f"unknown participant {p.presenter!r}", file=where.get("projects", "projects"),
-                                   line=line, field="presenter")
+                bad(f"unknown participant {p.presenter!r}", "projects", line, "presenter")
         for line, person in enumerate(self.participants, 2):
             for token in person.available:
                 if token not in slots and token not in days:
-                    raise InvalidInput(f"{token!r} is neither a slot id nor a day of the event",
-                                       file=where.get("participants", "participants"), line=line, field="available")
+                    bad(f"{token!r} is neither a slot id nor a day of the event", "participants", line, "available")
         for name, rows in (("requests", self.requests), ("locked", self.locked)):
             for line, r in enumerate(rows, 2):
                 for end in ("a", "b"):
                     if getattr(r, end) not in people:
-                        raise InvalidInput(f"unknown participant {getattr(r, end)!r}", file=where.get(name, name),
-                                           line=line, field=end)
+                        bad(f"unknown participant {getattr(r, end)!r}", name, line, end)
         taken: dict[tuple[str, int], int] = {}
         busy: dict[tuple[str, str], int] = {}
         for line, m in enumerate(self.locked, 2):
-            file = where.get("locked", "locked")
             if m.slot not in slots:
-                raise InvalidInput(f"unknown slot {m.slot!r}", file=file, line=line, field="slot")
+                bad(f"unknown slot {m.slot!r}", "locked", line, "slot")
             if m.table > self.event.tables:
-                raise InvalidInput(f"table {m.table} > the event's {self.event.tables} tables", file=file,
-                                   line=line, field="table")
+                bad(f"table {m.table} > the event's {self.event.tables} tables", "locked", line, "table")
             if (m.slot, m.table) in taken:
-                raise InvalidInput(f"table {m.table} in {m.slot} is already locked on line {taken[m.slot, m.table]}",
-                                   file=file, line=line, field="table")
-            taken[m.slot, m.table] = line
+                bad(f"table {m.table} in {m.slot} is already locked on line {taken[m.slot, m.table]}", "locked", line,
+                    "table")
+            taken.setdefault((m.slot, m.table), line)
             for who in (m.a, m.b):
                 if (who, m.slot) in busy:
-                    raise InvalidInput(f"{who} already has a locked meeting in {m.slot} (line "
-                                       f"{busy[who, m.slot]})", file=file, line=line, field="slot")
-                busy[who, m.slot] = line
+                    bad(f"{who} already has a locked meeting in {m.slot} (line {busy[who, m.slot]})", "locked", line,
+                        "slot")
+                busy.setdefault((who, m.slot), line)
+        if found:
+            raise InvalidInput.together(found[:MAX_PROBLEMS])
         return self
-
 
     def merged(self, *, projects: Sequence[Project] = (), participants: Sequence[Participant] = (),
                requests: Sequence[Request] = (), locked: Sequence[Locked] = (),
@@ -211,12 +217,15 @@ def _upsert(old: list, new: Iterable, key: Callable) -> list:
     return out + list(fresh.values())
 
 
-def _check_unique(rows: Iterable[Project | Participant], file: str) -> None:
+def _check_unique(rows: Iterable[Project | Participant], file: str) -> list[InvalidInput]:
     seen: dict[str, int] = {}
+    found = []
     for line, row in enumerate(rows, 2):
         if row.id in seen:
-            raise InvalidInput(f"id {row.id!r} already used on line {seen[row.id]}", file=file, line=line, field="id")
-        seen[row.id] = line
+            found.append(InvalidInput(f"id {row.id!r} already used on line {seen[row.id]}", file=file, line=line,
+                                      field="id"))
+        seen.setdefault(row.id, line)
+    return found
 
 
 # what imported rows are read as (requests may lack a fit), and what an instance directory holds
@@ -233,27 +242,35 @@ COLUMNS = {
 
 
 def _rows(f: IO[str], model: type[BaseModel], file: str) -> Iterator:
+    """The file's rows as `model`; a bad value does not stop the reading, so that every bad line (up to
+    MAX_PROBLEMS) is named at once, raised after the last row. An unreadable record ends it."""
     reader = csv.DictReader(f)
     rows = enumerate(reader, 2)
     line = 1
-    while True:
+    problems: list[InvalidInput] = []
+    while len(problems) < MAX_PROBLEMS:
         try:
             line, row = next(rows)
         except StopIteration:
-            return
+            break
         except csv.Error as e:  # the record after the last good one: line + 1 (1: the header)
-            raise InvalidInput(_csv_problem(e), file=file, line=line + 1) from None
+            problems.append(InvalidInput(_csv_problem(e), file=file, line=line + 1))
+            break
         except UnicodeDecodeError:
-            raise InvalidInput("not UTF-8 text: save the file as UTF-8 (in Excel: CSV UTF-8)", file=file) from None
+            problems.append(InvalidInput("not UTF-8 text: save the file as UTF-8 (in Excel: CSV UTF-8)", file=file))
+            break
         if None in row:
-            raise InvalidInput("more values than columns", file=file, line=line)
+            problems.append(InvalidInput("more values than columns", file=file, line=line))
+            continue
         clean = {k: restore_formula(v) for k, v in row.items() if k and v is not None and v != ""}
         try:
             yield model.model_validate(clean)
         except ValidationError as e:
-            err = e.errors()[0]
-            field = ".".join(str(p) for p in err["loc"]) or None
-            raise InvalidInput(err["msg"], file=file, line=line, field=field) from None
+            problems += [InvalidInput(err["msg"], file=file, line=line, field=".".join(str(p) for p in err["loc"])
+                                      or None) for err in e.errors()]
+    if problems:
+        first, *others = problems[:MAX_PROBLEMS]
+        raise InvalidInput(first.reason, file=file, line=first.line, field=first.field, others=tuple(others))
 
 
 def _csv_problem(e: csv.Error) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-__all__ = ["auc", "hits_at_k", "mrr"]
+__all__ = ["auc", "expected_mrr", "hits_at_k", "mrr"]
 
 
 def auc(pos: np.ndarray, neg: np.ndarray) -> float:
@@ -31,3 +31,15 @@ def mrr(pos: np.ndarray, neg: np.ndarray) -> float:
     above = len(neg) - np.searchsorted(sorted_neg, pos, side="right")
     ties = np.searchsorted(sorted_neg, pos, side="right") - np.searchsorted(sorted_neg, pos, side="left")
     return float(np.mean(1.0 / (1.0 + above + ties / 2.0)))
+
+
+def expected_mrr(pos: np.ndarray, pool: np.ndarray, n: int) -> float:
+    """The MRR expected when each positive is ranked among `n` negatives drawn from `pool` (ties half).
+
+    With q the share of the pool above a positive, the number of drawn negatives above it is binomial(n, q)
+    and E[1 / (1 + B)] = (1 - (1 - q)^(n+1)) / ((n+1) q): a steadier estimate than one draw of n."""
+    sorted_pool = np.sort(pool)
+    right = np.searchsorted(sorted_pool, pos, side="right")
+    q = (len(pool) - right + (right - np.searchsorted(sorted_pool, pos, side="left")) / 2.0) / len(pool)
+    q = np.maximum(q, 1e-15)
+    return float(np.mean(-np.expm1((n + 1) * np.log1p(-np.minimum(q, 1 - 1e-15))) / ((n + 1) * q)))

@@ -32,6 +32,7 @@ class NeedSuggestion:
     paths: list[Path_]
     matched_words: list[str]
     state: NeedState  # offered: open or matching, deadline not passed
+    text: str  # the need's public summary, as read to score it (its confidential part is never read out)
 
 
 def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
@@ -80,7 +81,7 @@ def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
         why = rec.explain(q, r, float(scores[i]))
         kind = p.vocab["kind"][p.attrs["kind"][q.need]] if p.attrs["kind"][q.need] >= 0 else "need"
         out.append(NeedSuggestion(p.ids[q.need], kind, p.ids[q.enterprise], float(scores[i]), why.paths,
-                                  why.matched_words, texts[p.ids[q.need]][1]))
+                                  why.matched_words, texts[p.ids[q.need]][1], q.text))
     return out
 
 

@@ -111,10 +111,11 @@ async def import_file(request: Request, fair_id: str, part: Part, service: Servi
     try:
         result = await run_in_threadpool(api.import_part, fair, part, upload.file, service)
     except (InvalidInput, Conflict) as e:
-        row = problem(e)
-        if row["file"] == f"{part}.csv" and upload.filename:  # the name the organiser knows the file by
-            row["file"] = upload.filename
-        return _fair_page(request, actor, fair, 409 if isinstance(e, Conflict) else 422, failed=part, errors=[row])
+        rows = [problem(x) for x in (e.every if isinstance(e, InvalidInput) else (e,))]
+        for row in rows:
+            if row["file"] == f"{part}.csv" and upload.filename:  # the name the organiser knows the file by
+                row["file"] = upload.filename
+        return _fair_page(request, actor, fair, 409 if isinstance(e, Conflict) else 422, failed=part, errors=rows)
     received = result.get(f"{part}_received", 0)
     return RedirectResponse(f"/fairs/{fair.id}?done=imported&part={part}&n={received}#import", status_code=303)
 

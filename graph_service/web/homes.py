@@ -22,7 +22,7 @@ def enterprise(request: Request, service: GraphService, actor: Actor) -> HTMLRes
     p = service.projection
     ids = [] if actor.entity not in p.index else \
         [p.ids[i] for i in p.neighbours(str(actor.entity), _POSTED).nodes.tolist() if p.label_of(i) == Label.NEED]
-    nodes = service.store.get_nodes(ids)
+    nodes = service.store.get_nodes([*ids, str(actor.entity)] if actor.entity else ids)  # and the firm: one read
     stages = {f.need: f.stage for f in service.store.case_facts()}  # kept in memory: one read for every need
     rows = []
     for need_id in ids:
@@ -37,7 +37,7 @@ def enterprise(request: Request, service: GraphService, actor: Actor) -> HTMLRes
                      "state": NEED_LABELS.get(state.effective, state.effective),
                      "stage": LABELS[Stage(stage)] if stage else "—"})
     rows.sort(key=lambda r: (r["posted"], r["id"]), reverse=True)
-    firm = service.store.get_node(str(actor.entity)) if actor.entity else None
+    firm = nodes.get(str(actor.entity)) if actor.entity else None
     return render(request, "home_enterprise.html", actor, title="我的需求",
                   firm=firm.props.get("name") if firm else actor.entity, needs=rows)
 

@@ -32,6 +32,8 @@ def install_pages(app: FastAPI) -> None:
         return RedirectResponse(f"/login?next={exc.back_to}" if exc.back_to != "/" else "/login", status_code=303)
 
     app.add_exception_handler(SignInFirst, sign_in_first)
+    # a bug on a page is said on a page too (the catch-all answers it: graph_service.api.guards)
+    app.state.failure_page = lambda request, message: error_page(request, 500, message) if is_page(request) else None
 
 
 def is_page(request: Request) -> bool:

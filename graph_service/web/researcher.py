@@ -23,6 +23,7 @@ from graph_service.projection import Hop, Projection
 from graph_service.recommend.needs import needs_for
 from graph_service.schema import Label, RelType
 from graph_service.service import GraphService
+from graph_service.stores.base import StoredNode
 from graph_service.web import researcher_connect as linking
 from graph_service.web.reasons import sentences
 from graph_service.web.render import render
@@ -59,7 +60,11 @@ def home(request: Request, service: GraphService, actor: Actor, researcher: str 
     if rid is None:
         return _choose(request, actor, "我的主页", "/me")
     p = service.projection
-    node = service.get(rid)
+    offers = [p.ids[i] for i in _out(p, rid, RelType.POSTED, Label.OFFER)]
+    nodes = service.store.get_nodes([rid, *offers])  # the profile and its offers in one read
+    node = nodes.get(rid)
+    if node is None:
+        raise NotFound(f"科技工作者 {rid} 不存在")
     notice = None
     try:
         needs, people = _needs(service, rid), _collaborators(service, rid)
@@ -67,7 +72,7 @@ def home(request: Request, service: GraphService, actor: Actor, researcher: str 
         needs, people, notice = [], [], "您的档案刚刚建立，推荐将在系统下次更新后出现。"
     return render(request, "researcher_home.html", actor, title=f"{node.props.get('name', rid)} 的主页",
                   researcher=rid, query=_query(actor, rid), profile=_profile(p, node.props, rid),
-                  offers=_offers(service, rid), needs=needs, people=people, notice=notice)
+                  offers=_offers(nodes, offers), needs=needs, people=people, notice=notice)
 
 
 @router.get("/me", response_class=HTMLResponse, dependencies=[rate_limit("recommend")])
@@ -152,10 +157,7 @@ def _profile(p: Projection, props: dict, rid: str) -> dict:
             "keywords": keywords if isinstance(keywords, list) else [str(keywords)]}
 
 
-def _offers(service: GraphService, rid: str) -> list[dict]:
-    p = service.projection
-    ids = [p.ids[i] for i in _out(p, rid, RelType.POSTED, Label.OFFER)]
-    nodes = service.store.get_nodes(ids)
+def _offers(nodes: dict[str, StoredNode], ids: list[str]) -> list[dict]:
     rows = [{"name": n.props.get("name", n.id), "kind": OFFER_KINDS.get(str(n.props.get("kind")), "成果"),
              "text": n.props.get("text", ""), "posted": str(n.props.get("posted") or "")}
             for n in (nodes.get(i) for i in ids) if n is not None]
@@ -164,17 +166,13 @@ def _offers(service: GraphService, rid: str) -> list[dict]:
 
 def _needs(service: GraphService, rid: str) -> list[dict]:
     """Open needs and challenges that fit, best first (one scoring: a second one for challenges alone would
-    double the page's time on the city tier). Only their public parts are read out of the stored nodes."""
+    double the page's time on the city tier), with their public summaries only."""
     rec, p = service.partner_recommender(), service.projection
-    found = needs_for(rec, rid, SHOWN_NEEDS)
-    nodes = service.store.get_nodes([s.id for s in found])
     out = []
-    for s in found:
-        node = nodes.get(s.id)
-        public = node.props if node is not None else {}
+    for s in needs_for(rec, rid, SHOWN_NEEDS):
         out.append({"id": s.id, "name": p.names[p.index[s.id]], "challenge": s.kind == "challenge",
                     "enterprise": {"id": s.enterprise, "name": p.names[p.index[s.enterprise]]},
-                    "text": public.get("text", ""), "state": s.state.label,
+                    "text": s.text, "state": s.state.label,
                     "deadline": s.state.deadline.isoformat() if s.state.deadline else "",
                     "reasons": _said_to_researcher(sentences(p, s.paths, s.matched_words))})
     return out

@@ -3,6 +3,7 @@ other sites refused (415, 403), and unexpected errors as a logged JSON 500 on a 
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import logging
@@ -120,25 +121,29 @@ def _boom() -> None:
     raise RuntimeError("a bug for the test")
 
 
-def test_an_unexpected_error_is_a_logged_json_500(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unexpected_error_is_a_logged_500_json_to_programs_a_page_to_people(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
     app = create_app(settings)
-    app.add_api_route("/test/boom", _boom)  # test-only route
+    app.add_api_route("/api/v1/test/boom", _boom)  # test-only routes: one of the API, one of a page
+    app.add_api_route("/test/boom", _boom)
     with TestClient(app) as client, caplog.at_level(logging.ERROR, logger="graph_service.api.guards"):
-        r = client.get("/test/boom")  # the test client would raise an error that reached the server
+        r = client.get("/api/v1/test/boom")  # the test client would raise an error that reached the server
         assert r.status_code == 500 and r.json() == {"detail": INTERNAL_ERROR}
+        page = client.get("/test/boom")  # a person on a page is told on a page
+        assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+        assert INTERNAL_ERROR in page.text and "出错了" in page.text and "a bug" not in page.text
         assert client.get("/health").status_code == 200
     logged = [rec for rec in caplog.records if rec.name == "graph_service.api.guards"]
-    assert len(logged) == 1 and "GET /test/boom" in logged[0].getMessage()
+    assert [rec.getMessage().split()[-1] for rec in logged] == ["/api/v1/test/boom", "/test/boom"]
     assert logged[0].exc_info is not None and isinstance(logged[0].exc_info[1], RuntimeError)
 
 
 def test_after_a_500_the_connection_stays_usable(settings: Settings) -> None:
     app = create_app(settings)
-    app.add_api_route("/test/boom", _boom)
+    app.add_api_route("/api/v1/test/boom", _boom)
     with served(app) as port:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         try:
-            conn.request("GET", "/test/boom")
+            conn.request("GET", "/api/v1/test/boom")
             r = conn.getresponse()
             assert r.status == 500 and json.loads(r.read()) == {"detail": INTERNAL_ERROR}
             assert r.getheader("connection") != "close"
@@ -190,3 +195,15 @@ def test_same_site_writes_still_work(settings: Settings) -> None:
         r = client.post("/api/v1/auth/token", data={"username": "staff1", "password": "wrong-password-1"},
                         headers={"Origin": "https://evil.example"})
         assert r.status_code == 403  # a form to the token endpoint, but from another site
+
+
+# --- 4. what start-up loaded stays out of the collector's full passes --------------------------------
+def test_start_up_freezes_what_it_loaded(settings: Settings) -> None:
+    gc.unfreeze()
+    with TestClient(create_app(settings)) as client:
+        service = client.app.state.service
+        assert gc.get_freeze_count() > 0
+        frozen_before = gc.get_freeze_count()
+        assert not gc.is_tracked(service) or all(service is not o for o in gc.get_objects(2))
+        gc.collect()  # a full pass leaves the frozen heap alone
+        assert gc.get_freeze_count() == frozen_before

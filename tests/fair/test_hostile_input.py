@@ -193,3 +193,18 @@ def test_odd_input_on_every_route_is_a_clear_4xx(client: TestClient) -> None:
     assert client.get(f"{fair}/participants", params={"offset": 10**9}).json()["rows"] == []
     assert client.get(f"{fair}/participants", params={"offset": 10**18}).status_code == 422
     assert client.get(fair).json()["participants"] == 2
+
+
+def test_every_bad_line_of_a_file_is_named_at_once_and_nothing_kept(client: TestClient) -> None:
+    fair = _fair(client, "h9")
+    body = ("id,name,kind,max_meetings\nC,丙公司,enterprise,3\nD,丁,robot,2\nE,戊,enterprise,many\n"
+            "F,己,enterprise,1,extra\nG,庚,researcher,2\n").encode()
+    r = client.post(f"{fair}/import/participants", content=body)
+    assert r.status_code == 422, r.text
+    said = [(e["loc"][-1], e["msg"].split(":")[1]) for e in r.json()["detail"]]
+    assert said == [("kind", "3"), ("max_meetings", "4"), ("body", "5")], r.json()  # lines 3, 4 and 5, in order
+    assert client.get(fair).json()["participants"] == 2  # not one line of the file kept
+    # references across the parts too: each unknown participant on its own line
+    r = client.post(f"{fair}/import/requests", content=b"a,b\nA,X1\nA,B\nY2,B\n")
+    assert [e["msg"] for e in r.json()["detail"]] == ["requests.csv:2: field 'b': unknown participant 'X1'",
+                                                     "requests.csv:4: field 'a': unknown participant 'Y2'"]

@@ -68,10 +68,35 @@ def test_evaluate_json_reports_the_model_and_every_networkx_heuristic(edgelist: 
     assert r.exit_code == 0, r.output
     report = json.loads(r.output)
     assert set(report["methods"]) == {"model", "common_neighbors", "jaccard", "adamic_adar",
-                                      "resource_allocation", "preferential_attachment"}
+                                      "resource_allocation", "preferential_attachment", "logistic_blend"}
     for m in report["methods"].values():
         assert set(m) >= {"auc", "hits@50", "mrr", "seconds"} and 0 <= m["auc"] <= 1 and m["seconds"] > 0
     best = max(m["auc"] for name, m in report["methods"].items() if name != "model")
     assert report["methods"]["model"]["auc"] > best
     table = CliRunner().invoke(main, ["evaluate", "--edgelist", str(edgelist)]).output
     assert "resource_allocation" in table and "Hits@50" in table
+
+
+def test_evaluate_seeds_reports_mean_and_minimum_over_seeds(edgelist: Path) -> None:
+    r = CliRunner().invoke(main, ["evaluate", "--edgelist", str(edgelist), "--seeds", "2", "--json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.output)
+    assert report["seeds"] == [0, 1] and [run["seed"] for run in report["runs"]] == [0, 1]
+    for name, m in report["methods"].items():
+        per_seed = [run["methods"][name] for run in report["runs"]]
+        for k in ("auc", "hits@50", "mrr"):
+            assert m[k] == pytest.approx(np.mean([p[k] for p in per_seed]))
+            assert m["min"][k] == min(p[k] for p in per_seed)
+    assert report["min_speedup"] == min(run["speedup_vs_networkx_all_heuristics"] for run in report["runs"])
+    table = CliRunner().invoke(main, ["evaluate", "--edgelist", str(edgelist), "--seeds", "2"]).output
+    assert "seeds 0-1 (mean [min])" in table and "logistic_blend" in table
+
+
+def test_a_saved_model_with_other_features_is_refused(edgelist: Path, tmp_path: Path) -> None:
+    e = read_edgelist(edgelist)
+    LinkModel(seed=0).fit(e, np.ones(len(e.u), dtype=bool)).save(tmp_path / "m.json")
+    data = json.loads((tmp_path / "m.json").read_text())
+    data["meta"]["features"] = ["common_neighbors", "adamic_adar"]  # an older model's list
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="differ"):
+        LinkModel.load(tmp_path / "old.json")

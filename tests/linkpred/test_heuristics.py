@@ -55,10 +55,32 @@ def test_features_are_the_heuristics_side_by_side(graph: nx.Graph) -> None:
     u, v = _pairs(graph)
     x = pair_features(adj, u, v)
     assert x.shape == (len(u), len(FEATURES))
-    assert x[:, FEATURES.index("adamic_adar")] == pytest.approx(h.adamic_adar(adj, u, v))
-    assert x[:, FEATURES.index("jaccard")] == pytest.approx(h.jaccard(adj, u, v))
-    assert np.expm1(x[:, FEATURES.index("log_preferential_attachment")]) == pytest.approx(
-        h.preferential_attachment(adj, u, v))
+    col = {name: x[:, i] for i, name in enumerate(FEATURES)}
+    pairs = list(zip(u.tolist(), v.tolist()))
+    assert col["common_neighbors"].tolist() == [len(list(nx.common_neighbors(graph, a, b))) for a, b in pairs]
+    assert col["adamic_adar"] == pytest.approx([s for _, _, s in nx.adamic_adar_index(graph, pairs)])
+    assert col["resource_allocation"] == pytest.approx([s for _, _, s in nx.resource_allocation_index(graph, pairs)])
+    assert col["jaccard"] == pytest.approx([s for _, _, s in nx.jaccard_coefficient(graph, pairs)])
+    assert col["min_degree"] * col["max_degree"] == pytest.approx(
+        [s for _, _, s in nx.preferential_attachment(graph, pairs)])
+
+
+def test_features_networkx_has_no_function_for(graph: nx.Graph) -> None:
+    """The strongest common neighbour, two-step reach and degree percentiles, pair by pair from networkx."""
+    adj = h.pattern(nx.to_scipy_sparse_array(graph, nodelist=range(graph.number_of_nodes())))
+    u, v = _pairs(graph)
+    x = pair_features(adj, u, v)
+    col = {name: x[:, i] for i, name in enumerate(FEATURES)}
+    deg = dict(graph.degree())
+    degrees = np.array([deg[i] for i in range(graph.number_of_nodes())])
+    for i, (a, b) in enumerate(zip(u.tolist(), v.tolist())):
+        common = list(nx.common_neighbors(graph, a, b))
+        assert col["max_resource"][i] == pytest.approx(max((1 / deg[z] for z in common), default=0.0))
+        reach = sorted(sum(deg[z] for z in graph[n]) for n in (a, b))
+        assert [col["min_neighbour_degrees"][i], col["max_neighbour_degrees"][i]] == reach
+        lo, hi = sorted((deg[a], deg[b]))
+        assert col["min_degree_percentile"][i] == pytest.approx(np.mean(degrees <= lo))
+        assert col["max_degree_percentile"][i] == pytest.approx(np.mean(degrees <= hi))
 
 
 def test_mismatched_pairs_are_refused(graph: nx.Graph) -> None:

@@ -290,7 +290,7 @@ def overview(fair_id: str, fairs: FairsDep) -> dict:
             summary="Who sits at which table in each slot (CSV for the floor staff)",
             responses={200: {"content": {"text/csv": {}}}})
 def table_plan(fair_id: str, fairs: FairsDep) -> Response:
-    return Response(fairs.get(fair_id).agendas().table_plan_csv(), media_type="text/csv; charset=utf-8")
+    return Response(fairs.get(fair_id).agendas().table_plan_csv, media_type="text/csv; charset=utf-8")
 
 
 @router.post("/{fair_id}/cancellations", dependencies=MANAGE,
