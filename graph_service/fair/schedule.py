@@ -201,22 +201,33 @@ def select(prob: Problem, time_limit: float = 60.0, workers: int = 2, gap: float
     m.add_decision_strategy(y, cp_model.CHOOSE_FIRST, cp_model.SELECT_MAX_VALUE)
     # phase 1: the least total shortfall (fairness), a small problem the solver closes fast
     fair = _solver(time_limit * 0.25, workers)
-    m.minimize(sum(short) + sum(penalty))
+    unfairness = sum(short) + sum(penalty)
+    m.minimize(unfairness)
     status = fair.solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if status == cp_model.INFEASIBLE:  # holding nothing is always possible: only the locks can break a limit
         raise InvalidInput("the locked meetings break a limit; no schedule keeps them all", field="locked")
-    least = int(round(fair.objective_value)) if short else 0
-    m.add(sum(short) + sum(penalty) <= least)
-    shortfall = int(sum(fair.value(s) for s in short))
-    for v in y:
-        m.add_hint(v, bool(fair.value(v)))
-    # phase 2: the most expected value at that fairness
-    m.maximize(sum(int(w) * v for w, v in zip(weights, y)))
+    value = sum(int(w) * v for w, v in zip(weights, y))
+    phased = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if phased:
+        m.add(unfairness <= (int(round(fair.objective_value)) if short else 0))
+        for v in y:
+            m.add_hint(v, bool(fair.value(v)))
+        # phase 2: the most expected value at that fairness
+        m.maximize(value)
+    else:  # phase 1 ran out of time without a schedule (a busy machine): both aims in one objective,
+        # fairness first (one unit of it outweighs all the value there is), for the time left
+        m.maximize(value - (int(weights.sum()) + 1) * unfairness)
     best = _solver(max(1.0, time_limit - (clock.perf_counter() - started)), workers)
     best.parameters.relative_gap_limit = gap
     status = best.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise InvalidInput(f"no schedule found within the time limit of {time_limit:g} s: allow more time",
+                           field="time_limit")
+    shortfall = int(sum(best.value(s) for s in short))
     chosen = np.array([k for k, v in enumerate(y) if best.value(v)], dtype=np.int64)
-    return Selection(chosen, float(prob.value[chosen].sum()), best.best_objective_bound / SCALE, shortfall,
+    # the value's bound: the solver's, else (one objective) only that of holding every candidate
+    bound = best.best_objective_bound / SCALE if phased else float(weights.sum()) / SCALE
+    return Selection(chosen, float(prob.value[chosen].sum()), bound, shortfall,
                      status == cp_model.OPTIMAL, clock.perf_counter() - started)
 
 

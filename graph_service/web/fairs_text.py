@@ -73,6 +73,8 @@ _MESSAGES: list[tuple[re.Pattern[str], str]] = [(re.compile(p), t) for p, t in [
     (r"^fair \S+ has no plan yet.*$", "尚未排程：请先排程"),
     (r"^the plan of fair \S+ no longer fits its layout.*$", "活动安排已改动，原排程不再适用：请重新排程"),
     (r"^already registered: (.*)$", "已登记过：{0}"),
+    (r"^the locked meetings break a limit.*$", "锁定的洽谈超出了某项限制：无法全部保留"),
+    (r"^no schedule found within the time limit of (\S+) s.*$", "在 {0} 秒的时限内未能排出日程：请放宽时限后重试"),
     (r"^give the first day \(start\) or a whole event$", "请填写首日"),
     (r"^(\S+) and (\S+) had no meeting in the plan.*$",
      "{0} 与 {1} 在排程中没有洽谈：请记为“未能洽谈”（not_held），或在备注中写明实际洽谈的情况"),
