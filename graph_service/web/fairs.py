@@ -25,7 +25,7 @@ from graph_service.auth.actor import Actor
 from graph_service.errors import Conflict, InvalidInput
 from graph_service.fair.instance import COLUMNS
 from graph_service.fair.workspace import Fair
-from graph_service.web import fairs_changes, fairs_plan
+from graph_service.web import fairs_changes, fairs_plan, fairs_requests
 from graph_service.web.fairs_common import Manager, fairs_of, managed, notice_number, plan_state, uploaded
 from graph_service.web.fairs_text import KINDS, PARTS, PROJECT_KINDS, form_problems, problem, say
 from graph_service.web.render import render
@@ -146,3 +146,4 @@ def planning_status(request: Request, fair_id: str, actor: Manager) -> JSONRespo
 
 router.include_router(fairs_plan.router)
 router.include_router(fairs_changes.router)
+router.include_router(fairs_requests.router)

@@ -13,6 +13,7 @@ from graph_service.errors import TechMatchError
 PARTS = {"participants": "参会者", "projects": "项目", "requests": "洽谈请求", "locked": "锁定的洽谈",
          "outcomes": "会后成果"}
 KINDS = {"enterprise": "企业", "researcher": "科技工作者", "institution": "科研机构", "investor": "投资机构"}
+PREFERENCES = {"must": "必见", "meet": "希望见", "no": "不见"}
 PROJECT_KINDS = {"need": "需求", "challenge": "揭榜挂帅", "offer": "成果供给", "achievement": "科技成果"}
 STATES = {"none": "尚未排程", "running": "排程中", "done": "排程完成", "failed": "排程失败"}
 WHAT = {"meeting": "1:1 洽谈", "presenting": "项目路演", "invited": "受邀参加推介会"}

@@ -70,6 +70,16 @@ def test_an_organiser_plans_a_fair_and_sees_the_grid(fair_site: tuple[str, Path]
         assert f"已导入{label}" in page.locator("p.notice").inner_text()
     assert "16" in page.locator(".stats").inner_text()
 
+    # requests waiting for an answer, and a search of the graph for projects to bring in (keyboard: Enter)
+    page.get_by_role("link", name="请求与项目").click()
+    page.get_by_role("heading", name="洽谈请求").wait_for()
+    page.get_by_label("关键词").fill("氢能")
+    page.get_by_label("关键词").press("Enter")
+    page.wait_for_url(f"{base}/fairs/bf1/requests?*q=*")
+    assert page.get_by_role("heading", name="从图谱引入").is_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+    page.get_by_role("link", name="概览与导入").click()
+
     page.get_by_label("求解时限（秒）").fill("3")
     page.get_by_role("button", name="开始排程").click()
     status = page.locator("#plan-status")

@@ -222,7 +222,7 @@ def test_others_are_refused_and_forms_need_their_token(site: TestClient) -> None
                                           "days": "40", "sessions": "2", "expected_participants": "30",
                                           "expected_projects": "4"})
     assert wrong.status_code == 422 and "天数" in wrong.text and "须小于或等于 14" in wrong.text
-    paths = [FAIR, f"{FAIR}/schedule", f"{FAIR}/report", f"{FAIR}/changes", f"{FAIR}/plan/status",
+    paths = [FAIR, f"{FAIR}/requests", f"{FAIR}/schedule", f"{FAIR}/report", f"{FAIR}/changes", f"{FAIR}/plan/status",
              f"{FAIR}/table-plan.csv", f"{FAIR}/agendas/E0?format=ics"]
     # another organiser: refused, for this fair and for one that does not exist alike
     site.cookies.clear()
@@ -234,6 +234,9 @@ def test_others_are_refused_and_forms_need_their_token(site: TestClient) -> None
     assert site.post(f"{FAIR}/plan", data={"csrf_token": _token(page), "time_limit": "3"}).status_code == 403
     assert upload(site, "participants", "id,name,kind\nA,甲,enterprise\n").status_code == 403
     assert "页面测试科创会" not in site.get("/").text
+    token = _token(site.get("/fairs/new"))
+    for action, data in (("answers", {"verdict": "accepted", "pick": "E0|R0"}), ("promote", {"node": "E0"})):
+        assert site.post(f"{FAIR}/{action}", data={"csrf_token": token, **data}).status_code == 403, action
     # an enterprise: refused, creating too
     site.cookies.clear()
     sign_in(site, "ent-a")
@@ -266,3 +269,43 @@ def _every_control_labelled(html: str) -> None:
             continue
         found = re.search(r'\bid="([^"]+)"', tag)
         assert found and found.group(1) in labelled, tag
+
+
+def test_pending_requests_are_answered_and_projects_promoted_from_the_graph(site: TestClient) -> None:  # noqa: F811
+    sign_in(site, "organiser-a")
+    create(site)
+    files = fair_files(site)
+    assert upload(site, "participants", files["participants"]).status_code == 303
+    asks = "a,b,preference,status\nE0,R0,meet,pending\nE1,R1,must,pending\nE2,R2,meet,pending\nE3,R3,meet,accepted\n"
+    assert upload(site, "requests", asks).status_code == 303
+    page = site.get(f"{FAIR}/requests")
+    assert page.status_code == 200 and "待确认 3 项" in page.text and "已同意 1 项" in page.text
+    assert 'value="E0|R0"' in page.text and 'value="E3|R3"' not in page.text  # pending ones listed
+    fair = site.app.state.fairs.get("pf1")  # type: ignore[attr-defined]
+    done = site.post(f"{FAIR}/answers", data={"csrf_token": _token(page), "verdict": "accepted",
+                                             "pick": ["E0|R0", "E1|R1"]})
+    assert done.status_code == 303 and "done=accepted&n=2" in done.headers["location"]
+    assert "已同意 2 项洽谈请求" in site.get(done.headers["location"]).text
+    status = {(r.a, r.b): r.status for r in fair.instance().requests}
+    assert status == {("E0", "R0"): "accepted", ("E1", "R1"): "accepted", ("E2", "R2"): "pending",
+                      ("E3", "R3"): "accepted"}
+    declined = site.post(f"{FAIR}/answers", data={"csrf_token": _token(page), "verdict": "declined",
+                                                 "pick": ["E2|R2", "E9|NOBODY"]})
+    assert declined.status_code == 422 and "E9" in declined.text  # one unknown pair: nothing answered
+    assert {(r.a, r.b): r.status for r in fair.instance().requests}[("E2", "R2")] == "pending"
+    none = site.post(f"{FAIR}/answers", data={"csrf_token": _token(page), "verdict": "declined"})
+    assert none.status_code == 422 and "请先勾选" in none.text
+    # promotion: search the graph's needs by a word of one, bring it in; its poster comes along
+    store = site.app.state.service.store  # type: ignore[attr-defined]
+    p = site.app.state.service.projection  # type: ignore[attr-defined]
+    need = next(p.ids[i] for i in range(p.base_nodes) if p.label_of(i) == Label.NEED)
+    word = str(store.get_node(need).props["name"])[:4]
+    found = site.get(f"{FAIR}/requests", params={"kind": "need", "q": word})
+    assert found.status_code == 200 and f'value="{need}"' in found.text
+    assert "budget" not in found.text and "预算" not in found.text  # names and kinds only
+    before = len(fair.instance().participants)
+    done = site.post(f"{FAIR}/promote", data={"csrf_token": _token(found), "node": [need]})
+    assert done.status_code == 303 and "projects=1" in done.headers["location"], done.text
+    assert need in {x.id for x in fair.instance().projects} and len(fair.instance().participants) >= before
+    again = site.get(f"{FAIR}/requests", params={"kind": "need", "q": word})
+    assert "已在本科创会" in again.text and f'value="{need}"' not in again.text
