@@ -30,6 +30,7 @@ from graph_service.fair.workspace import Fairs
 from graph_service.service import GraphService
 from graph_service.settings import Settings, get_settings
 from graph_service.stores import open_store
+from graph_service.stores.cases import CaseStore
 from graph_service.web.install import error_page, install_pages, is_page
 
 
@@ -72,8 +73,13 @@ def settle(service: GraphService) -> None:
     """What start-up loaded (the projection, the saved models, the text index, jieba's dictionary) lives as
     long as the process: it is frozen out of the garbage collector's full passes, which went over all of it
     every so often and stopped every request for 0.4-0.6 s on the city tier (pages' p95 up to 173 ms). What
-    is made later, a projection after changes included, is collected as before."""
-    service.saved_partner_recommender()
+    is made later, a projection after changes included, is collected as before. The case facts and answers
+    are read here too, so that no one's first page waits for them."""
+    rec = service.saved_partner_recommender()
+    if isinstance(service.store, CaseStore):  # the first page of a worker would pay these reads otherwise
+        service.store.case_facts()
+        if rec is not None:
+            rec.signals()  # every case's answers, when the model learnt from them
     gc.collect()
     gc.freeze()
 

@@ -6,13 +6,16 @@ feedback. Routes and pages both call these, so no path shows more."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from graph_service.auth.actor import Actor, Role
 from graph_service.auth.permissions import Resource, allowed, require
 from graph_service.cases.stages import LABELS, Stage
 from graph_service.errors import NotFound
+from graph_service.projection import Projection
 from graph_service.schema import PRIVATE, Label
 from graph_service.stores.base import GraphStore
-from graph_service.stores.cases import CaseEvent, CaseRecord
+from graph_service.stores.cases import CaseEvent, CaseFacts, CaseRecord
 
 # The log an enterprise member reads: the stages, the answers, the fair; not calls and notes by staff.
 ENTERPRISE_EVENTS = frozenset({"stage", "clarify", "shortlist", "feedback", "introduce", "introduction", "fair",
@@ -69,18 +72,22 @@ def _summary(store: GraphStore, case: CaseRecord) -> dict:
             "reached": case.reached, "close_reason": case.close_reason, "introduced": list(case.introduced)}
 
 
-def summaries(store: GraphStore, cases: list[CaseRecord]) -> list[dict]:
-    """Cases in a list: the summary only (one read of names for them all)."""
-    names = _names(store, [i for c in cases for i in (c.need, c.enterprise)])
+def summaries(store: GraphStore, cases: Sequence[CaseRecord | CaseFacts], p: Projection | None = None) -> list[dict]:
+    """Cases in a list: the summary only (one read of names for them all; none for the names the projection
+    `p` holds)."""
+    names = _names(store, [i for c in cases for i in (c.need, c.enterprise)], p)
     return [{"id": c.id, "need": {"id": c.need, "name": names.get(c.need, "")},
              "enterprise": {"id": c.enterprise, "name": names.get(c.enterprise, "")}, "stage": c.stage,
              "stage_label": LABELS[Stage(c.stage)], "assignee": c.assignee, "posted": c.posted,
-             "active": c.active, "next_action": c.next_action, "due": c.due, "updated": c.updated}
+             "active": c.active, "next_action": c.next_action, "due": c.due, "updated": getattr(c, "updated", None)}
             for c in cases]
 
 
-def _names(store: GraphStore, ids: list[str]) -> dict[str, str]:
-    return {i: str(n.props.get("name", "")) for i, n in store.get_nodes(list(dict.fromkeys(ids))).items()}
+def _names(store: GraphStore, ids: list[str], p: Projection | None = None) -> dict[str, str]:
+    wanted = list(dict.fromkeys(ids))
+    found = {i: str(p.names[p.index[i]]) for i in wanted if i in p.index} if p is not None else {}
+    rest = [i for i in wanted if i not in found]
+    return {**found, **({i: str(n.props.get("name", "")) for i, n in store.get_nodes(rest).items()} if rest else {})}
 
 
 def _event(e: CaseEvent) -> dict:

@@ -26,6 +26,8 @@ from graph_service.web.session import page, posted_form
 router = APIRouter(include_in_schema=False)
 Staff = Annotated[Actor, page("case.work")]
 PER_STAGE = 30  # cards per column of the board: the most recently active
+MY_CASES = 200  # open cases on a staff member's home, most recently active first
+SETTLED = frozenset({Stage.SIGNED.value, Stage.CLOSED.value})
 ACTIVITY_NAMES = {"call": "电话", "note": "备注", "meeting": "会面", "document": "文件往来"}
 
 
@@ -33,7 +35,9 @@ def home(request: Request, service: ServiceDep, actor: Actor) -> HTMLResponse:
     """My cases due and stalled, then the ones I hold."""
     days = settings_of(request.app).stalled_days
     due = [r.as_dict() for r in reminders(service.store, today(), days, actor.username)]
-    mine = summaries(service.store, service.store.list_cases(assignee=actor.username, limit=200))
+    held = [f for f in service.store.case_facts() if f.assignee == actor.username and f.stage not in SETTLED]
+    held.sort(key=lambda f: f.active, reverse=True)  # kept in memory; names from the projection
+    mine = summaries(service.store, held[:MY_CASES], service.projection)
     return render(request, "staff_home.html", actor, title="我的案件", reminders=due, cases=mine, stalled_days=days)
 
 
@@ -44,8 +48,8 @@ def board(request: Request, service: ServiceDep, actor: Staff, mine: bool = Fals
     for f in sorted(facts, key=lambda f: f.active, reverse=True):
         by_stage.setdefault(f.stage, []).append(f)
     shown = [f for stage in by_stage.values() for f in stage[:PER_STAGE]]
-    names = {i: str(n.props.get("name", "")) for i, n in
-             service.store.get_nodes(list({x for f in shown for x in (f.need, f.enterprise)})).items()}
+    p = service.projection
+    names = {x: str(p.names[p.index[x]]) for f in shown for x in (f.need, f.enterprise) if x in p.index}
     columns = [{"stage": stage.value, "label": LABELS[stage], "count": len(by_stage.get(stage.value, [])),
                 "cases": [{"id": f.id, "need": {"id": f.need, "name": names.get(f.need, "")},
                            "enterprise": {"name": names.get(f.enterprise, "")}, "assignee": f.assignee}
