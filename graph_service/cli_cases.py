@@ -79,7 +79,8 @@ def list_(stage: str | None, assignee: str | None, enterprise: str | None, limit
 def move_(actor: str, case_id: str, stage: str, reason: str, close_reason: str | None, expected: str | None) -> None:
     """Move a case to a stage (signing: `cases sign`)."""
     with _store() as store:
-        show_case(move(store, case_id, Stage(stage), actor, expected_token(store, case_id, expected), reason, close_reason))
+        token = expected_token(store, case_id, expected)
+        show_case(move(store, case_id, Stage(stage), actor, token, reason, close_reason))
 
 
 @cases.command("assign")

@@ -17,7 +17,7 @@ from graph_service.models import Need
 from graph_service.schema import Label
 from graph_service.stores.base import GraphReader
 
-__all__ = ["LABELS", "OPEN", "NeedState", "need_state", "status_moves", "today"]
+__all__ = ["LABELS", "OPEN", "NeedState", "day", "need_state", "status_moves", "today"]
 
 OPEN = ("open", "matching")  # stored statuses under which a need is offered, until its deadline passes
 LABELS = {"open": "开放中", "matching": "对接中", "signed": "已签约", "closed": "已关闭", "expired": "已过期"}
@@ -46,13 +46,13 @@ class NeedState:
 def need_state(props: Mapping[str, object], today: date | None = None) -> NeedState:
     """A need's status as of `today` (default: the clock). The deadline day itself is still open."""
     status = str(props.get("status") or "open")  # the Need model's default
-    deadline = _day(props.get("deadline"))
-    day = today or clock()
-    expired = status in OPEN and deadline is not None and deadline < day
+    deadline = day(props.get("deadline"))
+    now = today or clock()
+    expired = status in OPEN and deadline is not None and deadline < now
     return NeedState(status, "expired" if expired else status, deadline)
 
 
-def _day(value: object) -> date | None:
+def day(value: object) -> date | None:
     """Stores keep dates as ISO text; a driver may hand back its own date type. Unreadable: no deadline."""
     if hasattr(value, "to_native"):  # neo4j.time.Date / DateTime
         value = value.to_native()

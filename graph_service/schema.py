@@ -68,7 +68,7 @@ PROJECTED_ATTRS: dict[Label, tuple[str, ...]] = {
     Label.ENTERPRISE: ("tier", "size"),
     Label.REGION: ("level",),
     Label.FIELD: ("level",),
-    Label.NEED: ("kind", "status"),
+    Label.NEED: ("kind", "status", "deadline"),  # deadline: needs still offered found without the store
     Label.OFFER: ("kind",),
     Label.DEAL: ("kind", "year"),
 }

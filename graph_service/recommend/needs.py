@@ -55,7 +55,8 @@ def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
     by_text = nodes[p.labels[nodes] == need_code] if len(nodes) else nodes
     cands = np.unique(np.concatenate([by_field, by_text]).astype(np.int64))
     cands = cands[cands < p.base_nodes]
-    cands = cands[_open(rec, cands, challenges_only)]
+    day = today or need_status.today()
+    cands = cands[_open(rec, cands, challenges_only, day)]
     if len(cands) == 0:
         return []
     shared_fields = in_rows(p.out[RelType.ABOUT], cands, mine)
@@ -63,7 +64,7 @@ def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
     if len(nodes):
         pos = np.clip(np.searchsorted(nodes, cands), 0, len(nodes) - 1)
         shared_words = np.where(nodes[pos] == cands, words[pos], 0)
-    shortlist, texts = _current(rec, cands[np.lexsort((-shared_words, -shared_fields))], today or need_status.today())
+    shortlist, texts = _current(rec, cands[np.lexsort((-shared_words, -shared_fields))], day)
     queries = []
     for n in shortlist:
         posters = [e for e in row(p.inc[RelType.POSTED], n).tolist() if p.label_of(e) == Label.ENTERPRISE]
@@ -87,12 +88,13 @@ def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
 
 def _current(rec: PartnerRecommender, ranked: np.ndarray, today: date
              ) -> tuple[list[int], dict[str, tuple[StoredNode, NeedState]]]:
-    """The first SHORTLIST of `ranked` still offered on `today`, with their stored nodes and states. The
-    projection holds no deadlines, so they are read from the store in rank order, in growing batches."""
+    """The first SHORTLIST of `ranked` still offered on `today`, with their stored nodes and states: read in
+    rank order, in growing batches, and checked again as stored (the projection's view, which chose
+    `ranked`, may be a moment behind; a deadline it could not read is checked here)."""
     p = rec.projection
     kept: list[int] = []
     found: dict[str, tuple[StoredNode, NeedState]] = {}
-    at, batch = 0, 2 * SHORTLIST
+    at, batch = 0, SHORTLIST + SHORTLIST // 4  # the projection has filtered out most that fail
     while at < len(ranked) and len(kept) < SHORTLIST:
         part = ranked[at:at + batch].tolist()
         nodes = rec.store.get_nodes([p.ids[n] for n in part])
@@ -106,11 +108,16 @@ def _current(rec: PartnerRecommender, ranked: np.ndarray, today: date
     return kept, found
 
 
-def _open(rec: PartnerRecommender, needs: np.ndarray, challenges_only: bool) -> np.ndarray:
+def _open(rec: PartnerRecommender, needs: np.ndarray, challenges_only: bool, today: date) -> np.ndarray:
+    """Needs offered on `today` by the projection's status and deadline (`_current` checks the stored ones)."""
     p = rec.projection
     status, kind = p.attrs["status"][needs], p.attrs["kind"][needs]
     vocab_s, vocab_k = p.vocab.get("status", []), p.vocab.get("kind", [])
     ok = np.isin(status, [vocab_s.index(s) for s in OPEN if s in vocab_s])
+    if "deadline" in p.attrs:  # a deadline that cannot be read is none, as need_state has it
+        days = [need_status.day(d) for d in p.vocab.get("deadline", [])]
+        passed = np.array([d is not None and d < today for d in days] + [False], dtype=bool)  # [-1]: none
+        ok &= ~passed[p.attrs["deadline"][needs]]
     if challenges_only:
         ok &= kind == (vocab_k.index("challenge") if "challenge" in vocab_k else -2)
     return ok

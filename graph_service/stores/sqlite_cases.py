@@ -211,7 +211,8 @@ class SqliteCases(CaseStore):
                           profile.capacity, profile.lead))
 
     def staff_profiles(self) -> list[StaffProfile]:
-        rows = self._conn().execute("SELECT username, regions, fields, capacity, lead FROM case_staff ORDER BY username")
+        rows = self._conn().execute(
+            "SELECT username, regions, fields, capacity, lead FROM case_staff ORDER BY username")
         return [StaffProfile(u, tuple(json.loads(r)), tuple(json.loads(f)), c, lead) for u, r, f, c, lead in rows]
 
 

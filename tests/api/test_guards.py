@@ -121,7 +121,8 @@ def _boom() -> None:
     raise RuntimeError("a bug for the test")
 
 
-def test_an_unexpected_error_is_a_logged_500_json_to_programs_a_page_to_people(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unexpected_error_is_a_logged_500_json_to_programs_a_page_to_people(
+        settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
     app = create_app(settings)
     app.add_api_route("/api/v1/test/boom", _boom)  # test-only routes: one of the API, one of a page
     app.add_api_route("/test/boom", _boom)

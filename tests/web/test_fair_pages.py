@@ -80,15 +80,17 @@ def test_an_organiser_runs_a_fair_through_the_pages(site: TestClient) -> None:  
 
     # imports: a bad file is refused as a table naming the file, line and field; nothing is kept
     files = fair_files(site)
-    bad = files["participants"] + "X9,坏数据,enterprise,成都市,false,false,,,2026-12-05\nX8,又一行,enterprise,成都市,false,false,,,第三天\n"
+    bad = files["participants"] + ("X9,坏数据,enterprise,成都市,false,false,,,2026-12-05\n"
+                                   "X8,又一行,enterprise,成都市,false,false,,,第三天\n")
     bad = bad.replace("id,name,kind,region,small,specialised,fields,node",
                       "id,name,kind,region,small,specialised,fields,node,available")
     refused = upload(site, "participants", bad, name="报名表.csv")
     assert refused.status_code == 422
     row = _error_rows(refused.text)
     lines = len(bad.strip().splitlines())
-    assert row == [["报名表.csv", str(lines - 1), "available（可参会时段）", "“2026-12-05”既不是时段编号，也不是活动日期"],
-                   ["报名表.csv", str(lines), "available（可参会时段）", "“第三天”既不是时段编号，也不是活动日期"]], row
+    assert row == [
+        ["报名表.csv", str(lines - 1), "available（可参会时段）", "“2026-12-05”既不是时段编号，也不是活动日期"],
+        ["报名表.csv", str(lines), "available（可参会时段）", "“第三天”既不是时段编号，也不是活动日期"]], row
     assert "本次没有做任何改动" in refused.text
     assert site.app.state.fairs.get("pf1").summary()["participants"] == 0  # type: ignore[attr-defined]
     for part in ("participants", "projects", "requests"):
