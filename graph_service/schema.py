@@ -68,7 +68,8 @@ PROJECTED_ATTRS: dict[Label, tuple[str, ...]] = {
     Label.ENTERPRISE: ("tier", "size"),
     Label.REGION: ("level",),
     Label.FIELD: ("level",),
-    Label.NEED: ("kind", "status", "deadline"),  # deadline: needs still offered found without the store
+    # a need's state and age, so that lists of needs are made without reading the store
+    Label.NEED: ("kind", "status", "deadline", "posted"),
     Label.OFFER: ("kind",),
     Label.DEAL: ("kind", "year"),
 }

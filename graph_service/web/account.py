@@ -52,9 +52,10 @@ async def logout(request: Request, actor: Annotated[Actor, page("sign_in")]) -> 
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, service: ServiceDep, actor: Annotated[Actor, page("account.read")]) -> HTMLResponse:
+def home(request: Request, service: ServiceDep, actor: Annotated[Actor, page("account.read")],
+         page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> HTMLResponse:
     if actor.role == Role.ENTERPRISE:
-        return homes.enterprise(request, service, actor)
+        return homes.enterprise(request, service, actor, page_number)
     if actor.role == Role.STAFF:
         return staff.home(request, service, actor)
     if actor.role == Role.RESEARCHER:
