@@ -84,7 +84,9 @@ def self_supervised_rounds(edges: EdgeList, visible: np.ndarray, rng: np.random.
         keep = visible.copy()
         keep[hidden] = False
         adj = edges.adjacency(keep)
-        nu, nv = sample_non_edges(known, per_positive * len(hidden), rng)
+        # at most half the free pairs: the sampler draws distinct pairs, so it must not ask for more
+        free = n * (n - 1) // 2 - len(taken)
+        nu, nv = sample_non_edges(known, min(per_positive * len(hidden), free // 2), rng)
         u, v = [edges.u[hidden], nu], [edges.v[hidden], nv]
         w = [np.ones(len(hidden)), np.ones(len(nu))]
         if with_hard:
