@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
 from graph_service.linkpred.edgelist import EdgeList
-from graph_service.linkpred.features import FEATURES, pair_features
+from graph_service.linkpred.features import FEATURES, GraphFeatures
 from graph_service.linkpred.metrics import auc, expected_mrr
 from graph_service.linkpred.training import Pairs, self_supervised_rounds
 
@@ -129,11 +129,15 @@ class LinkModel:
             out[~has] = self.far(design(x[~has])[2])
         return out
 
-    def score(self, adj: sp.csr_matrix, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """Log-odds (up to one constant) that each pair is a link."""
+    def bind(self, adj: sp.csr_matrix | GraphFeatures) -> BoundLinkModel:
+        """The scorer over one graph: its node-level arrays computed once, then `score(u, v)` per batch."""
         if self.near is None or self.far is None:
             raise RuntimeError("call fit() first")
-        return self._score_features(pair_features(adj, u, v))
+        return BoundLinkModel(self, adj if isinstance(adj, GraphFeatures) else GraphFeatures(adj))
+
+    def score(self, adj: sp.csr_matrix, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Log-odds (up to one constant) that each pair is a link; `bind` once to score many batches."""
+        return self.bind(adj).score(u, v)
 
     def save(self, path: Path) -> None:
         if self.near is None or self.far is None:
@@ -148,3 +152,15 @@ class LinkModel:
             raise ValueError(f"{path}: model features {data.get('meta', {}).get('features')} differ from "
                              f"{list(FEATURES)}")
         return cls(near=_Linear.from_json(data["near"]), far=_Linear.from_json(data["far"]), meta=data["meta"])
+
+
+@dataclass(frozen=True)
+class BoundLinkModel:
+    """A fitted LinkModel bound to one graph (LinkModel.bind)."""
+
+    model: LinkModel
+    graph: GraphFeatures
+
+    def score(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Log-odds (up to one constant) that each pair is a link."""
+        return self.model._score_features(self.graph.features(u, v))

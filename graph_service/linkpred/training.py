@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph_service.linkpred.edgelist import EdgeList, sample_non_edges
-from graph_service.linkpred.features import pair_features
+from graph_service.linkpred.features import GraphFeatures
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ def self_supervised_rounds(edges: EdgeList, visible: np.ndarray, rng: np.random.
         keep = visible.copy()
         keep[hidden] = False
         adj = edges.adjacency(keep)
+        graph = GraphFeatures(adj)
         # at most half the free pairs: the sampler draws distinct pairs, so it must not ask for more
         free = n * (n - 1) // 2 - len(taken)
         nu, nv = sample_non_edges(known, min(per_positive * len(hidden), free // 2), rng)
@@ -92,7 +93,7 @@ def self_supervised_rounds(edges: EdgeList, visible: np.ndarray, rng: np.random.
         if with_hard:
             hu, hv, hw, share = wedge_negatives(adj, hard * len(hidden), rng, taken)
             if len(hu):
-                x0 = pair_features(adj, nu, nv)
+                x0 = graph.features(nu, nv)
                 far = x0[:, 0] == 0  # uniform negatives stand for the far pairs only, wedges for the near
                 u[1], v[1], w[1] = nu[far], nv[far], w[1][far]
                 u.append(hu)
@@ -100,7 +101,7 @@ def self_supervised_rounds(edges: EdgeList, visible: np.ndarray, rng: np.random.
                 w.append(hw / hw.sum() * share * len(nu))
         uu, vv_ = np.concatenate(u), np.concatenate(v)
         label = np.concatenate([np.ones(len(hidden)), np.zeros(len(uu) - len(hidden))])
-        return Pairs(uu, vv_, label, np.concatenate(w), pair_features(adj, uu, vv_))
+        return Pairs(uu, vv_, label, np.concatenate(w), graph.features(uu, vv_))
 
     train = [one(rng.choice(rest, size=min(size, len(rest)), replace=False), True, negatives) for _ in range(rounds)]
     return train, one(val_hidden, False, validation_negatives)

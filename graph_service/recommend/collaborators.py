@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from graph_service.errors import InvalidInput
 from graph_service.linkpred.edgelist import EdgeList
 from graph_service.linkpred.heuristics import pattern
-from graph_service.linkpred.model import LinkModel
+from graph_service.linkpred.model import BoundLinkModel, LinkModel
 from graph_service.projection import Hop, Projection
 from graph_service.schema import Label, RelType
 
@@ -41,6 +41,7 @@ class CollaboratorRecommender:
         self.seed = seed
         self.model: LinkModel | None = None
         self._adj: sp.csr_matrix | None = None
+        self._bound: BoundLinkModel | None = None  # the model bound to _adj: node-level arrays made once
 
     def fit(self) -> CollaboratorRecommender:
         """Learn from the co-authorship graph as it is in the projection now."""
@@ -51,6 +52,7 @@ class CollaboratorRecommender:
             raise InvalidInput("too few co-authorships to learn from", field="CO_AUTHOR")
         self.model = LinkModel(seed=self.seed).fit(edges, np.ones(len(edges.u), dtype=bool))
         self._adj = pattern(self.projection.out[RelType.CO_AUTHOR])
+        self._bound = self.model.bind(self._adj)
         return self
 
     def save(self, path: Path) -> None:
@@ -70,11 +72,13 @@ class CollaboratorRecommender:
         recommender = CollaboratorRecommender(projection, self.seed)
         recommender.model = self.model
         recommender._adj = pattern(projection.out[RelType.CO_AUTHOR])
+        if self.model is not None:
+            recommender._bound = self.model.bind(recommender._adj)
         return recommender
 
     def recommend(self, researcher_id: str, top_k: int = 10, exclude_known: bool = True) -> list[Suggestion]:
         p = self.projection
-        if self.model is None or self._adj is None:
+        if self.model is None or self._adj is None or self._bound is None:
             raise RuntimeError("call fit() first")
         me = p.idx(researcher_id)
         if p.label_of(me) != Label.RESEARCHER:
@@ -89,7 +93,7 @@ class CollaboratorRecommender:
         if not cands:
             return []
         arr = np.array(cands, dtype=np.int64)
-        scores = self.model.score(self._adj, np.full(len(arr), me), arr)
+        scores = self._bound.score(np.full(len(arr), me), arr)
         best = np.argsort(-scores, kind="stable")[:top_k]
         return [self._explain(me, int(arr[i]), float(scores[i]), known) for i in best]
 

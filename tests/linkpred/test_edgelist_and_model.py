@@ -59,6 +59,11 @@ def test_model_learns_only_from_visible_edges_and_round_trips(edgelist: Path, tm
     adj = e.adjacency(s.train)
     scores = model.score(adj, s.test_u, s.test_v)
     assert scores[s.test_label == 1].mean() > scores[s.test_label == 0].mean()
+    bound = model.bind(adj)  # bound once, scored in batches: the same numbers
+    batches = [bound.score(s.test_u[:7], s.test_v[:7]), bound.score(s.test_u[7:], s.test_v[7:])]
+    assert np.allclose(np.concatenate(batches), scores)
+    with pytest.raises(RuntimeError, match="fit"):
+        LinkModel().bind(adj)
     model.save(tmp_path / "m.json")
     assert np.allclose(LinkModel.load(tmp_path / "m.json").score(adj, s.test_u, s.test_v), scores)
 

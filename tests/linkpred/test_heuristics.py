@@ -87,3 +87,29 @@ def test_mismatched_pairs_are_refused(graph: nx.Graph) -> None:
     adj = h.pattern(nx.to_scipy_sparse_array(graph))
     with pytest.raises(ValueError, match="differ in length"):
         h.common_neighbors(adj, np.array([0, 1]), np.array([2]))
+
+
+def test_bound_features_equal_the_public_scipy_path_and_networkx(graph: nx.Graph, monkeypatch) -> None:
+    from graph_service.linkpred import features as f
+
+    adj = h.pattern(nx.to_scipy_sparse_array(graph, nodelist=range(graph.number_of_nodes())))
+    u, v = _pairs(graph)
+    bound = f.GraphFeatures(adj)
+    x = bound.features(u, v)
+    monkeypatch.setattr(f, "_KERNELS", False)  # adj[u].multiply(adj[v]): the same numbers
+    assert np.allclose(f.GraphFeatures(adj).features(u, v), x)
+    col = {name: x[:, i] for i, name in enumerate(FEATURES)}
+    pairs = list(zip(u.tolist(), v.tolist()))
+    assert col["adamic_adar"] == pytest.approx([s for _, _, s in nx.adamic_adar_index(graph, pairs)])
+    assert col["resource_allocation"] == pytest.approx([s for _, _, s in nx.resource_allocation_index(graph, pairs)])
+    assert col["jaccard"] == pytest.approx([s for _, _, s in nx.jaccard_coefficient(graph, pairs)])
+    strongest = [max((1 / graph.degree(z) for z in nx.common_neighbors(graph, a, b)), default=0.0) for a, b in pairs]
+    assert col["max_resource"] == pytest.approx(strongest)
+    reach = [sum(graph.degree(z) for z in graph[a]) for a in range(graph.number_of_nodes())]
+    assert col["max_neighbour_degrees"] == pytest.approx([max(reach[a], reach[b]) for a, b in pairs])
+    # int64 index arrays (what scipy gives large graphs) go through the same kernels
+    wide = adj.copy()
+    wide.indices, wide.indptr = wide.indices.astype(np.int64), wide.indptr.astype(np.int64)
+    monkeypatch.setattr(f, "_KERNELS", True)
+    assert np.allclose(f.GraphFeatures(wide).features(u, v), x)
+    assert f.GraphFeatures(adj).features(u[:0], v[:0]).shape == (0, len(FEATURES))

@@ -40,6 +40,15 @@ def test_suggestions_are_new_ranked_and_explained(tiny_store: SqliteStore) -> No
         assert set(s.shared_fields) == _reach(p, me, fields) & _reach(p, s.id, fields)
     with pytest.raises(InvalidInput, match="not a Researcher"):
         rec.recommend("I000001")
+    # rebound to a changed graph: the scorer reads the new co-authorships (one of mine removed)
+    gone = sorted(mine)[0]
+    p.remove_edge(RelType.CO_AUTHOR, me, gone)
+    p.compact()
+    again = rec.rebound(p)
+    a, b = p.idx(me), p.idx(gone)
+    assert rec._bound.graph.adj[a, b] == 1 and again._bound.graph.adj[a, b] == 0
+    assert again._bound.graph.deg[a] == rec._bound.graph.deg[a] - 1
+    assert all(s.id != me for s in again.recommend(me, top_k=8))
 
 
 def test_held_out_coauthorships_rank_above_random_pairs(tmp_path: Path) -> None:
