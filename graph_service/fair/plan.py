@@ -12,18 +12,8 @@ import numpy as np
 
 from graph_service.fair.freshness import digests, write_inputs
 from graph_service.fair.instance import Instance, write_rows
-from graph_service.fair.schedule import (
-    Board,
-    Placement,
-    Problem,
-    Selection,
-    assign_tables,
-    build_problem,
-    first_come_first_served,
-    place,
-    select,
-    targets,
-)
+from graph_service.fair.placement import Board, Placement, assign_tables, first_come_first_served, place
+from graph_service.fair.schedule import Problem, Selection, build_problem, select, targets
 from graph_service.fair.sessions import Session, busy_slots, form_sessions, invite, place_sessions
 from graph_service.recommend.fairness import gini
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from graph_service.errors import InvalidInput
 from graph_service.fair.freshness import digests, read_inputs, replanned, unwanted, write_inputs
 from graph_service.fair.instance import Instance, Locked, Participant, Request, write_rows
+from graph_service.fair.placement import Board, Placement, assign_tables, fill
 from graph_service.fair.plan import schedule_report, write_meetings
 from graph_service.fair.plan_files import PlanView, read_csv
-from graph_service.fair.schedule import Board, Placement, Problem, assign_tables, build_problem, fill
+from graph_service.fair.schedule import Problem, build_problem
 
 
 def replan(instance: Instance, plan_dir: Path, *, cancel: str | None = None,

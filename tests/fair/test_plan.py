@@ -17,9 +17,10 @@ from graph_service.cli import main
 from graph_service.errors import InvalidInput
 from graph_service.fair.event import Event, Room, TimeSpan
 from graph_service.fair.instance import Instance, Participant, Project, Request, read_instance, write_instance
+from graph_service.fair.placement import place
 from graph_service.fair.plan import baseline_report, plan_fair, write_meetings, write_plan
 from graph_service.fair.replan import replan
-from graph_service.fair.schedule import build_problem, place, select
+from graph_service.fair.schedule import build_problem, select
 from graph_service.fair.sessions import Session, busy_slots, place_sessions
 from graph_service.projection import build_projection
 from graph_service.stores.sqlite_store import SqliteStore
