@@ -35,9 +35,10 @@ class NeedSuggestion:
     text: str  # the need's public summary, as read to score it (its confidential part is never read out)
 
 
-def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
-              challenges_only: bool = False, today: date | None = None) -> list[NeedSuggestion]:
-    """Needs still open on `today` (default: the clock) that fit the researcher, best first."""
+def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10, challenges_only: bool = False,
+              today: date | None = None, stored: StoredNode | None = None) -> list[NeedSuggestion]:
+    """Needs still open on `today` (default: the clock) that fit the researcher, best first. `stored`: the
+    researcher's stored node when the caller has read it already (else it is read here)."""
     p, h = rec.projection, rec.history
     r = p.idx(researcher_id)
     if p.label_of(r) != Label.RESEARCHER:
@@ -45,7 +46,7 @@ def needs_for(rec: PartnerRecommender, researcher_id: str, top_k: int = 10,
     if r >= p.base_nodes:
         raise InvalidInput(f"researcher {researcher_id!r} was added after the projection was built; rebuild it",
                            field="researcher_id")
-    node = rec.store.get_node(researcher_id)
+    node = stored if stored is not None and stored.id == researcher_id else rec.store.get_node(researcher_id)
     own_text = " ".join(str(node.props.get(k, "")) for k in ("expertise", "keywords")) if node else ""
     about = p.inc[RelType.ABOUT]
     mine = row(h.expertise, r)
@@ -115,9 +116,11 @@ def _open(rec: PartnerRecommender, needs: np.ndarray, challenges_only: bool, tod
     vocab_s, vocab_k = p.vocab.get("status", []), p.vocab.get("kind", [])
     ok = np.isin(status, [vocab_s.index(s) for s in OPEN if s in vocab_s])
     if "deadline" in p.attrs:  # a deadline that cannot be read is none, as need_state has it
-        days = [need_status.day(d) for d in p.vocab.get("deadline", [])]
-        passed = np.array([d is not None and d < today for d in days] + [False], dtype=bool)  # [-1]: none
-        ok &= ~passed[p.attrs["deadline"][needs]]
+        codes, at = np.unique(p.attrs["deadline"][needs], return_inverse=True)
+        vocab = p.vocab.get("deadline", [])
+        passed = np.array([c >= 0 and (d := need_status.day(vocab[c])) is not None and d < today
+                           for c in codes.tolist()], dtype=bool)
+        ok &= ~passed[at]
     if challenges_only:
         ok &= kind == (vocab_k.index("challenge") if "challenge" in vocab_k else -2)
     return ok

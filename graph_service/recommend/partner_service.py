@@ -199,20 +199,20 @@ class PartnerRecommender:
         in training."""
         x = features(self.history, q, cands, self.text)
         signals = signals or self.signals()
-        if signals is None:
-            return x
-        return np.hstack([x, signals.columns(x, q, cands, self.projection.ids[q.need] if q.need >= 0 else None)])
+        return x if signals is None else np.hstack([x, self._feedback(signals, x, q, cands)])
 
-    def rows_toward(self, queries: list[Query], r: int, signals: Signals | None = None) -> np.ndarray:
+    def rows_toward(self, queries: list[Query], r: int) -> np.ndarray:
         """`pair_rows(q, [r])` for each query, read from the researcher's side (recommend.toward)."""
         x = features_toward(self.history, queries, r, self.text)
-        signals = signals or self.signals()
+        signals = self.signals()
         if signals is None:
             return x
         one = np.array([r])
-        return np.hstack([x, np.vstack([
-            signals.columns(x[i:i + 1], q, one, self.projection.ids[q.need] if q.need >= 0 else None)
-            for i, q in enumerate(queries)])])
+        return np.hstack([x, np.vstack([self._feedback(signals, x[i:i + 1], q, one) for i, q in enumerate(queries)])])
+
+    def _feedback(self, signals: Signals, x: np.ndarray, q: Query, cands: np.ndarray) -> np.ndarray:
+        """The feedback columns of the rows `x`, the need's own answers left out (as in training)."""
+        return signals.columns(x, q, cands, self.projection.ids[q.need] if q.need >= 0 else None)
 
     def recommend(self, enterprise_id: str | None = None, need_id: str | None = None, top_k: int = 10,
                   filters: Filters = Filters(), text: str = "", rerank=None) -> PartnerResult:

@@ -27,7 +27,7 @@ from graph_service.fair.instance import COLUMNS
 from graph_service.fair.workspace import Fair
 from graph_service.web import fairs_changes, fairs_plan, fairs_requests
 from graph_service.web.fairs_common import Manager, fairs_of, managed, notice_number, plan_state, uploaded
-from graph_service.web.fairs_text import KINDS, PARTS, PROJECT_KINDS, form_problems, problem, say
+from graph_service.web.fairs_text import KINDS, PARTS, PROJECT_KINDS, form_problems, problems, refusal_status, say
 from graph_service.web.render import render
 from graph_service.web.session import page, posted_form
 
@@ -60,8 +60,8 @@ async def create_fair(request: Request, actor: Creator) -> Response:
         return render(request, "fair_new.html", actor, status=422, title="新建科创会", values=values,
                       errors=form_problems(e))
     except (InvalidInput, Conflict) as e:
-        return render(request, "fair_new.html", actor, status=409 if isinstance(e, Conflict) else 422,
-                      title="新建科创会", values=values, errors=[problem(e)])
+        return render(request, "fair_new.html", actor, status=refusal_status(e), title="新建科创会", values=values,
+                      errors=problems(e))
     return RedirectResponse(f"/fairs/{created['id']}?done=created", status_code=303)
 
 
@@ -111,11 +111,8 @@ async def import_file(request: Request, fair_id: str, part: Part, service: Servi
     try:
         result = await run_in_threadpool(api.import_part, fair, part, upload.file, service)
     except (InvalidInput, Conflict) as e:
-        rows = [problem(x) for x in (e.every if isinstance(e, InvalidInput) else (e,))]
-        for row in rows:
-            if row["file"] == f"{part}.csv" and upload.filename:  # the name the organiser knows the file by
-                row["file"] = upload.filename
-        return _fair_page(request, actor, fair, 409 if isinstance(e, Conflict) else 422, failed=part, errors=rows)
+        return _fair_page(request, actor, fair, refusal_status(e), failed=part,
+                          errors=problems(e, f"{part}.csv", upload.filename))
     received = result.get(f"{part}_received", 0)
     return RedirectResponse(f"/fairs/{fair.id}?done=imported&part={part}&n={received}#import", status_code=303)
 

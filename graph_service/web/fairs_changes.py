@@ -29,7 +29,7 @@ from graph_service.web.fairs_common import (
     plan_state,
     uploaded,
 )
-from graph_service.web.fairs_text import KINDS, OUTCOMES, form_problems, problem
+from graph_service.web.fairs_text import KINDS, OUTCOMES, form_problems, problems, refusal_status
 from graph_service.web.render import render
 from graph_service.web.session import page, posted_form
 
@@ -89,8 +89,7 @@ async def cancel(request: Request, fair_id: str, actor: Manager) -> Response:
     except ValidationError as e:
         return _page(request, actor, fair, 422, failed="cancel", errors=form_problems(e))
     except (InvalidInput, Conflict, NotFound) as e:
-        return _page(request, actor, fair, 409 if isinstance(e, Conflict) else 422, failed="cancel",
-                     errors=[problem(e)])
+        return _page(request, actor, fair, refusal_status(e), failed="cancel", errors=problems(e))
     c = done["change"]
     return RedirectResponse(f"/fairs/{fair.id}/changes?done=cancel&kept={c['kept']}&lost={c['cancelled_meetings']}"
                             f"&added={c['added']}", status_code=303)
@@ -117,8 +116,7 @@ async def late(request: Request, fair_id: str, service: ServiceDep, actor: Manag
     except ValidationError as e:
         return _page(request, actor, fair, 422, failed="late", errors=form_problems(e), late=values)
     except (InvalidInput, Conflict) as e:
-        return _page(request, actor, fair, 409 if isinstance(e, Conflict) else 422, failed="late",
-                     errors=[problem(e)], late=values)
+        return _page(request, actor, fair, refusal_status(e), failed="late", errors=problems(e), late=values)
     c = done["change"]
     return RedirectResponse(f"/fairs/{fair.id}/changes?done=late&kept={c['kept']}&added={c['added']}",
                             status_code=303)
@@ -137,10 +135,8 @@ async def outcomes(request: Request, fair_id: str, service: ServiceDep, actor: R
         rows = await run_in_threadpool(upload_rows, upload.file, Outcome, name)
         summary = await run_in_threadpool(api.record, fair.id, rows, fairs_of(request), service, actor)
     except (InvalidInput, Conflict) as e:
-        row = problem(e)
-        if row["file"] == "outcomes":  # what the recorder calls the rows it was given
-            row["file"] = name
-        return _page(request, actor, fair, 409 if isinstance(e, Conflict) else 422, failed="outcomes", errors=[row])
+        # "outcomes": what the recorder calls the rows it was given
+        return _page(request, actor, fair, refusal_status(e), failed="outcomes", errors=problems(e, "outcomes", name))
     counts = summary["recorded"]
     other = sum(v for k, v in counts.items() if k != "signed")
     return RedirectResponse(f"/fairs/{fair.id}/changes?done=outcomes&signed={counts.get('signed', 0)}"

@@ -18,7 +18,7 @@ from graph_service.fair.workspace import Fair
 from graph_service.schema import Label
 from graph_service.service import GraphService
 from graph_service.web.fairs_common import Manager, fairs_of, managed, notice_number
-from graph_service.web.fairs_text import PREFERENCES, form_problems, problem
+from graph_service.web.fairs_text import PREFERENCES, form_problems, problems, refusal_status
 from graph_service.web.render import render
 from graph_service.web.session import posted_form
 
@@ -99,8 +99,7 @@ async def answer(request: Request, fair_id: str, service: ServiceDep, actor: Man
     except ValidationError as e:
         return _page(request, actor, fair, service, 422, failed="answers", errors=form_problems(e))
     except (InvalidInput, Conflict, NotFound) as e:
-        return _page(request, actor, fair, service, 409 if isinstance(e, Conflict) else 422, failed="answers",
-                     errors=[problem(e)])
+        return _page(request, actor, fair, service, refusal_status(e), failed="answers", errors=problems(e))
     return RedirectResponse(f"/fairs/{fair.id}/requests?done={verdict}&n={done['answered']}", status_code=303)
 
 
@@ -111,15 +110,11 @@ async def promote(request: Request, fair_id: str, service: ServiceDep, actor: Ma
     nodes = [str(v) for v in form.getlist("node")][:10_000]
     try:
         body = api.PromoteIn.model_validate({"nodes": nodes})
-        before = fair.instance()
-        await run_in_threadpool(api.promote_nodes, fair.id, body, fairs_of(request), service)
+        added = await run_in_threadpool(api.promote_nodes, fair.id, body, fairs_of(request), service)
     except ValidationError:
         return _page(request, actor, fair, service, 422, failed="promote",
                      errors=[{"file": "", "line": "", "field": "", "reason": "请先勾选要引入的条目"}])
     except (InvalidInput, Conflict, NotFound) as e:
-        return _page(request, actor, fair, service, 409 if isinstance(e, Conflict) else 422, failed="promote",
-                     errors=[problem(e)])
-    after = fair.instance()
-    return RedirectResponse(f"/fairs/{fair.id}/requests?done=promoted&projects="
-                            f"{len(after.projects) - len(before.projects)}&people="
-                            f"{len(after.participants) - len(before.participants)}", status_code=303)
+        return _page(request, actor, fair, service, refusal_status(e), failed="promote", errors=problems(e))
+    return RedirectResponse(f"/fairs/{fair.id}/requests?done=promoted&projects={len(added['projects_added'])}"
+                            f"&people={len(added['participants_added'])}", status_code=303)

@@ -8,7 +8,7 @@ import re
 
 from pydantic import ValidationError
 
-from graph_service.errors import TechMatchError
+from graph_service.errors import Conflict, InvalidInput, TechMatchError
 
 PARTS = {"participants": "参会者", "projects": "项目", "requests": "洽谈请求", "locked": "锁定的洽谈",
          "outcomes": "会后成果"}
@@ -107,6 +107,21 @@ def column(name: str | None) -> str:
         return ""
     head = name.split(".")[-1]
     return f"{name}（{COLUMNS[head]}）" if head in COLUMNS else name
+
+
+def problems(e: TechMatchError, given: str | None = None, known_as: str | None = None) -> list[dict]:
+    """Rows of an error table for every problem `e` carries (a file's every bad line), the file the service
+    called `given` named as the organiser knows it (`known_as`: the uploaded file's name)."""
+    rows = [problem(x) for x in (e.every if isinstance(e, InvalidInput) else (e,))]
+    for row in rows:
+        if known_as and row["file"] == given:
+            row["file"] = known_as
+    return rows
+
+
+def refusal_status(e: TechMatchError) -> int:
+    """409 when the fair's state refuses (being planned, already there), else 422: what was sent is wrong."""
+    return 409 if isinstance(e, Conflict) else 422
 
 
 def problem(e: TechMatchError, file: str | None = None) -> dict:

@@ -67,7 +67,7 @@ def home(request: Request, service: GraphService, actor: Actor, researcher: str 
         raise NotFound(f"科技工作者 {rid} 不存在")
     notice = None
     try:
-        needs, people = _needs(service, rid), _collaborators(service, rid)
+        needs, people = _needs(service, node), _collaborators(service, rid)
     except InvalidInput:  # a researcher added since the projection was built: recommendations after a rebuild
         needs, people, notice = [], [], "您的档案刚刚建立，推荐将在系统下次更新后出现。"
     return render(request, "researcher_home.html", actor, title=f"{node.props.get('name', rid)} 的主页",
@@ -164,12 +164,12 @@ def _offers(nodes: dict[str, StoredNode], ids: list[str]) -> list[dict]:
     return sorted(rows, key=lambda r: (r["posted"], r["name"]), reverse=True)
 
 
-def _needs(service: GraphService, rid: str) -> list[dict]:
+def _needs(service: GraphService, node: StoredNode) -> list[dict]:
     """Open needs and challenges that fit, best first (one scoring: a second one for challenges alone would
     double the page's time on the city tier), with their public summaries only."""
     rec, p = service.partner_recommender(), service.projection
     out = []
-    for s in needs_for(rec, rid, SHOWN_NEEDS):
+    for s in needs_for(rec, node.id, SHOWN_NEEDS, stored=node):
         out.append({"id": s.id, "name": p.names[p.index[s.id]], "challenge": s.kind == "challenge",
                     "enterprise": {"id": s.enterprise, "name": p.names[p.index[s.enterprise]]},
                     "text": s.text, "state": s.state.label,

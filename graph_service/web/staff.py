@@ -15,7 +15,7 @@ from graph_service.auth.actor import Actor
 from graph_service.cases.dashboard import Dashboard, dashboard
 from graph_service.cases.pipeline import get_case, log, move, plan_next
 from graph_service.cases.reminders import reminders
-from graph_service.cases.stages import CLOSE_REASONS, LABELS, ORDER, Stage
+from graph_service.cases.stages import CLOSE_REASONS, LABELS, ORDER, TERMINAL, Stage
 from graph_service.cases.views import case_view, summaries
 from graph_service.errors import InvalidInput
 from graph_service.need_status import today
@@ -27,7 +27,6 @@ router = APIRouter(include_in_schema=False)
 Staff = Annotated[Actor, page("case.work")]
 PER_STAGE = 30  # cards per column of the board: the most recently active
 MY_CASES = 200  # open cases on a staff member's home, most recently active first
-SETTLED = frozenset({Stage.SIGNED.value, Stage.CLOSED.value})
 ACTIVITY_NAMES = {"call": "电话", "note": "备注", "meeting": "会面", "document": "文件往来"}
 
 
@@ -35,7 +34,7 @@ def home(request: Request, service: ServiceDep, actor: Actor) -> HTMLResponse:
     """My cases due and stalled, then the ones I hold."""
     days = settings_of(request.app).stalled_days
     due = [r.as_dict() for r in reminders(service.store, today(), days, actor.username)]
-    held = [f for f in service.store.case_facts() if f.assignee == actor.username and f.stage not in SETTLED]
+    held = [f for f in service.store.case_facts() if f.assignee == actor.username and Stage(f.stage) not in TERMINAL]
     held.sort(key=lambda f: f.active, reverse=True)  # kept in memory; names from the projection
     mine = summaries(service.store, held[:MY_CASES], service.projection)
     return render(request, "staff_home.html", actor, title="我的案件", reminders=due, cases=mine, stalled_days=days)
