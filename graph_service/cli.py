@@ -102,13 +102,16 @@ def load(directory: Path, skip_invalid: bool, rejects: Path, quiet: bool) -> Non
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of holdouts and negatives")
 @click.option("--seeds", type=int, default=1, show_default=True,
               help="with --edgelist: seeds SEED..SEED+N-1, each metric as its mean and minimum")
+@click.option("--pool", type=int, default=0, show_default=True,
+              help="with --edgelist: also score this many fresh non-edges, for each method's MRR expected over "
+                   "other draws of the negatives and the model's chance to come first")
 @click.option("--test-from", type=int, default=None, help="first year of held-out deals (default: last 3 years)")
 @click.option("--train-years", type=int, default=3, show_default=True, help="years of deals to learn from")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of a table")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("report"),
               show_default=True, help="where the partner evaluation writes its report and plots (PNG)")
-def evaluate(edgelist: Path | None, seed: int, seeds: int, test_from: int | None, train_years: int, as_json: bool,
-             report_dir: Path) -> None:
+def evaluate(edgelist: Path | None, seed: int, seeds: int, pool: int, test_from: int | None, train_years: int,
+             as_json: bool, report_dir: Path) -> None:
     """Evaluate recommendations: partner ranking on the store's deals (temporal holdout), or
     collaborator link prediction on an --edgelist, each against its baselines."""
     import json
@@ -118,7 +121,10 @@ def evaluate(edgelist: Path | None, seed: int, seeds: int, test_from: int | None
 
         if seeds < 1:
             raise InvalidInput("--seeds must be at least 1", field="seeds")
-        report = evaluate_seeds(edgelist, seeds, seed) if seeds > 1 else evaluate_edgelist(edgelist, seed=seed)
+        if pool < 0:
+            raise InvalidInput("--pool must be 0 or more", field="pool")
+        report = (evaluate_seeds(edgelist, seeds, seed, pool=pool) if seeds > 1
+                  else evaluate_edgelist(edgelist, seed=seed, pool=pool))
         click.echo(json.dumps(report) if as_json else format_report(report))
         return
     from graph_service.projection import build_projection

@@ -59,6 +59,14 @@ class Split:
     test_v: np.ndarray
     test_label: np.ndarray
 
+    def fresh_non_edges(self, edges: EdgeList, count: int, rng: np.random.Generator
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """`count` non-edges of `edges` that are not among the test negatives: other draws of them."""
+        neg = self.test_label == 0
+        known = EdgeList(edges.node_ids, np.concatenate([edges.u, self.test_u[neg]]),
+                         np.concatenate([edges.v, self.test_v[neg]]))
+        return sample_non_edges(known, count, rng)
+
 
 def sample_non_edges(edges: EdgeList, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """`count` distinct pairs u < v that are not edges of `edges` (vectorised: no set of all edges)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-__all__ = ["auc", "expected_mrr", "hits_at_k", "mrr"]
+__all__ = ["auc", "expected_mrr", "hits_at_k", "mrr", "redrawn_mrr"]
 
 
 def auc(pos: np.ndarray, neg: np.ndarray) -> float:
@@ -43,3 +43,9 @@ def expected_mrr(pos: np.ndarray, pool: np.ndarray, n: int) -> float:
     q = (len(pool) - right + (right - np.searchsorted(sorted_pool, pos, side="left")) / 2.0) / len(pool)
     q = np.maximum(q, 1e-15)
     return float(np.mean(-np.expm1((n + 1) * np.log1p(-np.minimum(q, 1 - 1e-15))) / ((n + 1) * q)))
+
+
+def redrawn_mrr(pos: np.ndarray, pool: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """The MRR of `pos` against each row of `picks` (indices into `pool`): one evaluation per redraw of the
+    negatives. Given the same `picks`, methods are compared on the same negatives, as in one evaluation."""
+    return np.array([mrr(pos, pool[row]) for row in picks])

@@ -51,6 +51,16 @@ def test_holdout_is_seeded_and_keeps_test_edges_out_of_training(edgelist: Path) 
     assert not {(a, b) for a, b in zip(s.test_u[~positives].tolist(), s.test_v[~positives].tolist())} & every
 
 
+def test_fresh_non_edges_are_neither_edges_nor_test_pairs(edgelist: Path) -> None:
+    e = read_edgelist(edgelist)
+    s = holdout_split(e, 0.1, seed=1)
+    u, v = s.fresh_non_edges(e, 20_000, np.random.default_rng(0))
+    pairs = set(zip(u.tolist(), v.tolist()))
+    assert len(pairs) == 20_000 and all(a < b for a, b in pairs)
+    assert not pairs & set(zip(e.u.tolist(), e.v.tolist()))
+    assert not pairs & set(zip(s.test_u.tolist(), s.test_v.tolist()))
+
+
 def test_model_learns_only_from_visible_edges_and_round_trips(edgelist: Path, tmp_path: Path) -> None:
     e = read_edgelist(edgelist)
     s = holdout_split(e, 0.1, seed=0)
@@ -95,6 +105,27 @@ def test_evaluate_seeds_reports_mean_and_minimum_over_seeds(edgelist: Path) -> N
     assert report["min_speedup"] == min(run["speedup_vs_networkx_all_heuristics"] for run in report["runs"])
     table = CliRunner().invoke(main, ["evaluate", "--edgelist", str(edgelist), "--seeds", "2"]).output
     assert "seeds 0-1 (mean [min])" in table and "logistic_blend" in table
+
+
+def test_evaluate_pool_reports_expected_mrr_and_the_models_chance_on_redraws(edgelist: Path) -> None:
+    r = CliRunner().invoke(main, ["evaluate", "--edgelist", str(edgelist), "--pool", "20000", "--seeds", "2",
+                                  "--json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.output)
+    for run in report["runs"]:
+        assert run["pool_pairs"] == 20_000 and run["draws"] == 200
+        assert run["mrr_win_chance"] * 200 == pytest.approx(round(run["mrr_win_chance"] * 200))
+        expected = {name: m["expected_mrr"] for name, m in run["methods"].items()}
+        assert all(0 < x <= 1 for x in expected.values())
+        # degree products or overlap alone rank links poorly; the learned model far better
+        assert expected["model"] > 1.5 * max(expected["preferential_attachment"], expected["jaccard"])
+    assert report["min_mrr_win_chance"] == min(run["mrr_win_chance"] for run in report["runs"])
+    assert report["methods"]["model"]["min"]["expected_mrr"] == min(
+        run["methods"]["model"]["expected_mrr"] for run in report["runs"])
+    table = CliRunner().invoke(main, ["evaluate", "--edgelist", str(edgelist), "--pool", "5000"]).output
+    assert "E[MRR]" in table and "of redraws" in table
+    bad = CliRunner().invoke(main, ["evaluate", "--edgelist", str(edgelist), "--pool", "-1"])
+    assert bad.exit_code != 0 and "--pool" in bad.output
 
 
 def test_a_saved_model_with_other_features_is_refused(edgelist: Path, tmp_path: Path) -> None:
