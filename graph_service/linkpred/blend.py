@@ -41,12 +41,10 @@ class LogisticBlend:
         hidden = rng.choice(shown, size=max(1, int(self.hide * len(shown))), replace=False)
         keep = visible.copy()
         keep[hidden] = False
-        tu, tv = edges.u[visible], edges.v[visible]
+        known = EdgeList(edges.node_ids, edges.u[visible], edges.v[visible])
         if avoid is not None:
-            tu, tv = np.concatenate([tu, np.minimum(*avoid)]), np.concatenate([tv, np.maximum(*avoid)])
-        keys = np.unique(tu * edges.n + tv)
-        neg_u, neg_v = sample_non_edges(EdgeList(edges.node_ids, keys // edges.n, keys % edges.n),
-                                        self.negatives_per_positive * len(hidden), rng)
+            known = known.including(*avoid)
+        neg_u, neg_v = sample_non_edges(known, self.negatives_per_positive * len(hidden), rng)
         x = np.log1p(heuristic_scores(edges.adjacency(keep), np.concatenate([edges.u[hidden], neg_u]),
                                       np.concatenate([edges.v[hidden], neg_v])))
         y = np.concatenate([np.ones(len(hidden)), np.zeros(len(neg_u))])

@@ -22,6 +22,13 @@ class EdgeList:
     def n(self) -> int:
         return len(self.node_ids)
 
+    def including(self, u: np.ndarray, v: np.ndarray) -> EdgeList:
+        """These edges and the pairs (u, v) as one edge list (unique, u < v): the pairs a sampler of
+        non-edges must also leave alone."""
+        n = self.n
+        keys = np.unique(np.concatenate([self.u * n + self.v, np.minimum(u, v) * n + np.maximum(u, v)]))
+        return EdgeList(self.node_ids, keys // n, keys % n)
+
     def adjacency(self, keep: np.ndarray | None = None) -> sp.csr_matrix:
         u, v = (self.u, self.v) if keep is None else (self.u[keep], self.v[keep])
         return pattern(sp.csr_matrix((np.ones(len(u)), (u, v)), shape=(self.n, self.n)))
@@ -63,9 +70,7 @@ class Split:
                         ) -> tuple[np.ndarray, np.ndarray]:
         """`count` non-edges of `edges` that are not among the test negatives: other draws of them."""
         neg = self.test_label == 0
-        known = EdgeList(edges.node_ids, np.concatenate([edges.u, self.test_u[neg]]),
-                         np.concatenate([edges.v, self.test_v[neg]]))
-        return sample_non_edges(known, count, rng)
+        return sample_non_edges(edges.including(self.test_u[neg], self.test_v[neg]), count, rng)
 
 
 def sample_non_edges(edges: EdgeList, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -51,26 +51,23 @@ def _nx_scores(heuristic: Callable, graph: nx.Graph, pairs: Pairs) -> np.ndarray
     return np.fromiter((s for _, _, s in heuristic(graph, pairs)), dtype=np.float64, count=len(pairs))
 
 
-def _redrawn(edges: EdgeList, split: Split, seed: int, pool: int, draws: int,
-             scorers: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]]) -> dict:
+def _redrawn(edges: EdgeList, split: Split, seed: int, pool: int, draws: int, positives: dict[str, np.ndarray],
+             scorers: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]]) -> tuple[dict[str, float], float]:
     """Each method's MRR if the test negatives had been another draw: `pool` fresh non-edges (not edges, not
-    test pairs) scored by every method, each method's expected MRR with as many negatives as the test has
-    (metrics.expected_mrr), and the share of `draws` redraws of the negatives from the pool, the same for
-    every method, in which the model's MRR is above every other method's."""
+    test pairs) scored by every method; returns each method's expected MRR with as many negatives as the
+    test has (metrics.expected_mrr), and the share of `draws` redraws of the negatives from the pool, the
+    same for every method, in which the model's MRR is above every other method's."""
     rng = np.random.default_rng([seed, 1])  # its own stream: the holdout and the fits are unchanged
-    neg = split.test_label == 0
     pu, pv = split.fresh_non_edges(edges, pool, rng)
-    n = int(neg.sum())
+    n = int((split.test_label == 0).sum())
     picks = np.array([rng.choice(len(pu), n, replace=False) for _ in range(draws)])
     expected, redrawn = {}, {}
     for name, score in scorers.items():
-        pos = score(split.test_u[~neg], split.test_v[~neg])
         pool_scores = score(pu, pv)
-        expected[name] = expected_mrr(pos, pool_scores, n)
-        redrawn[name] = redrawn_mrr(pos, pool_scores, picks)
+        expected[name] = expected_mrr(positives[name], pool_scores, n)
+        redrawn[name] = redrawn_mrr(positives[name], pool_scores, picks)
     others = np.max([r for name, r in redrawn.items() if name != "model"], axis=0)
-    return {"pool_pairs": int(len(pu)), "draws": draws, "expected_mrr": expected,
-            "mrr_win_chance": float(np.mean(redrawn["model"] > others))}
+    return expected, float(np.mean(redrawn["model"] > others))
 
 
 def evaluate_edgelist(path: Path, seed: int = 0, fraction: float = 0.1, runs: int = 3,
@@ -97,6 +94,7 @@ def evaluate_edgelist(path: Path, seed: int = 0, fraction: float = 0.1, runs: in
     bind_seconds = time.perf_counter() - start
     scores, seconds = _best_of(runs, lambda: bound.score(split.test_u, split.test_v))
     methods = {"model": _metrics(scores, split.test_label, seconds)}
+    positives = {"model": scores[split.test_label == 1]}  # each method's scores of the true links
     graph = nx.Graph()
     graph.add_nodes_from(range(edges.n))
     graph.add_edges_from(zip(edges.u[split.train].tolist(), edges.v[split.train].tolist()))
@@ -104,9 +102,11 @@ def evaluate_edgelist(path: Path, seed: int = 0, fraction: float = 0.1, runs: in
     for name, heuristic in NX_HEURISTICS.items():
         values, seconds = _best_of(runs, lambda h=heuristic: _nx_scores(h, graph, pairs))
         methods[name] = _metrics(values, split.test_label, seconds)
+        positives[name] = values[split.test_label == 1]
     nx_total = sum(methods[name]["seconds"] for name in NX_HEURISTICS)
     values, seconds = _best_of(runs, lambda: blend.score(adj, split.test_u, split.test_v))
     methods["logistic_blend"] = _metrics(values, split.test_label, seconds)
+    positives["logistic_blend"] = values[split.test_label == 1]
     report = {
         "dataset": str(path), "nodes": int(edges.n), "edges": int(len(edges.u)), "seed": seed,
         "test_pairs": int(len(pairs)), "fit_seconds": fit_seconds, "bind_seconds": bind_seconds,
@@ -117,10 +117,10 @@ def evaluate_edgelist(path: Path, seed: int = 0, fraction: float = 0.1, runs: in
         scorers = {"model": bound.score, "logistic_blend": lambda u, v: blend.score(adj, u, v)}
         for name, heuristic in NX_HEURISTICS.items():
             scorers[name] = lambda u, v, h=heuristic: _nx_scores(h, graph, list(zip(u.tolist(), v.tolist())))
-        redrawn = _redrawn(edges, split, seed, pool, draws, scorers)
-        for name, value in redrawn.pop("expected_mrr").items():
+        expected, win_chance = _redrawn(edges, split, seed, pool, draws, positives, scorers)
+        for name, value in expected.items():
             methods[name]["expected_mrr"] = value
-        report.update(redrawn)
+        report.update(pool_pairs=pool, draws=draws, mrr_win_chance=win_chance)
     return report
 
 

@@ -30,18 +30,29 @@ REGULARISATION = (0.01, 0.1, 1.0, 10.0)  # inverse strengths tried; the validati
 _F = {name: i for i, name in enumerate(FEATURES)}
 
 
-def design(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(shares a neighbour, near-pair design, far-pair design) from pair_features rows."""
-    def log(c: str) -> np.ndarray:
-        return np.log(np.maximum(x[:, _F[c]], 1e-12))
+def _log(x: np.ndarray, column: str) -> np.ndarray:
+    return np.log(np.maximum(x[:, _F[column]], 1e-12))
 
+
+def _shares(x: np.ndarray) -> np.ndarray:
+    """Which pair_features rows share a neighbour (scored by the near regression)."""
+    return x[:, _F["common_neighbors"]] > 0
+
+
+def near_design(x: np.ndarray) -> np.ndarray:
+    """The near-pair regression's inputs from pair_features rows."""
+    return np.column_stack([_log(x, "common_neighbors"), _log(x, "resource_allocation"), _log(x, "adamic_adar"),
+                            _log(x, "max_resource"), np.log1p(x[:, _F["min_degree"]]),
+                            np.log1p(x[:, _F["max_degree"]]), _log(x, "jaccard"),
+                            np.log1p(x[:, _F["min_neighbour_degrees"]]), np.log1p(x[:, _F["max_neighbour_degrees"]])])
+
+
+def far_design(x: np.ndarray) -> np.ndarray:
+    """The far-pair regression's inputs: endpoint degrees (with their products), reach and percentiles."""
     lo, hi = np.log1p(x[:, _F["min_degree"]]), np.log1p(x[:, _F["max_degree"]])
-    reach_lo, reach_hi = np.log1p(x[:, _F["min_neighbour_degrees"]]), np.log1p(x[:, _F["max_neighbour_degrees"]])
-    near = np.column_stack([log("common_neighbors"), log("resource_allocation"), log("adamic_adar"),
-                            log("max_resource"), lo, hi, log("jaccard"), reach_lo, reach_hi])
-    far = np.column_stack([lo, hi, lo * hi, lo * lo, hi * hi, reach_lo, reach_hi,
-                           x[:, _F["min_degree_percentile"]], x[:, _F["max_degree_percentile"]]])
-    return x[:, _F["common_neighbors"]] > 0, near, far
+    return np.column_stack([lo, hi, lo * hi, lo * lo, hi * hi, np.log1p(x[:, _F["min_neighbour_degrees"]]),
+                            np.log1p(x[:, _F["max_neighbour_degrees"]]), x[:, _F["min_degree_percentile"]],
+                            x[:, _F["max_degree_percentile"]]])
 
 
 @dataclass
@@ -104,11 +115,12 @@ class LinkModel:
         x = np.vstack([p.x for p in train])
         y = np.concatenate([p.label for p in train])
         w = np.concatenate([p.weight for p in train])
-        has, near, far = design(x)
+        has = _shares(x)
+        near, far = near_design(x[has]), far_design(x[~has])
         best = None
         for c in REGULARISATION:
-            self.near = _fit_linear(near[has], y[has], w[has], c)
-            self.far = _fit_linear(far[~has], y[~has], w[~has], c)
+            self.near = _fit_linear(near, y[has], w[has], c)
+            self.far = _fit_linear(far, y[~has], w[~has], c)
             score = _validation_score(self._score_features(val.x), val)
             if best is None or score > best[0]:
                 best = (score, c, self.near, self.far)
@@ -121,12 +133,12 @@ class LinkModel:
         return self
 
     def _score_features(self, x: np.ndarray) -> np.ndarray:
-        has = x[:, _F["common_neighbors"]] > 0
+        has = _shares(x)
         out = np.empty(len(x))
         if has.any():  # each region's design only on its rows: most pairs share no neighbour
-            out[has] = self.near(design(x[has])[1])
+            out[has] = self.near(near_design(x[has]))
         if not has.all():
-            out[~has] = self.far(design(x[~has])[2])
+            out[~has] = self.far(far_design(x[~has]))
         return out
 
     def bind(self, adj: sp.csr_matrix | GraphFeatures) -> BoundLinkModel:

@@ -74,11 +74,10 @@ def self_supervised_rounds(edges: EdgeList, visible: np.ndarray, rng: np.random.
     shown = rng.permutation(np.flatnonzero(visible))
     size = max(1, min(max_positives, int(hide * len(shown))))
     val_hidden, rest = shown[:size], shown[size:]
-    vu, vv = edges.u[visible], edges.v[visible]
+    known = EdgeList(edges.node_ids, edges.u[visible], edges.v[visible])
     if avoid is not None:  # never draw an avoided pair as a negative: treat it as taken
-        vu, vv = np.concatenate([vu, np.minimum(*avoid)]), np.concatenate([vv, np.maximum(*avoid)])
-    taken = np.unique(_keys(vu, vv, n))
-    known = EdgeList(edges.node_ids, taken // n, taken % n)
+        known = known.including(*avoid)
+    taken = np.sort(known.u * n + known.v)  # pair keys, searched by the wedge sampler
 
     def one(hidden: np.ndarray, with_hard: bool, per_positive: int) -> Pairs:
         keep = visible.copy()

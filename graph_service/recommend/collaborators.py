@@ -40,8 +40,7 @@ class CollaboratorRecommender:
         self.projection = projection
         self.seed = seed
         self.model: LinkModel | None = None
-        self._adj: sp.csr_matrix | None = None
-        self._bound: BoundLinkModel | None = None  # the model bound to _adj: node-level arrays made once
+        self._bound: BoundLinkModel | None = None  # the model bound to the co-authorship: node arrays made once
 
     def fit(self) -> CollaboratorRecommender:
         """Learn from the co-authorship graph as it is in the projection now."""
@@ -51,9 +50,11 @@ class CollaboratorRecommender:
         if len(edges.u) < 10:
             raise InvalidInput("too few co-authorships to learn from", field="CO_AUTHOR")
         self.model = LinkModel(seed=self.seed).fit(edges, np.ones(len(edges.u), dtype=bool))
-        self._adj = pattern(self.projection.out[RelType.CO_AUTHOR])
-        self._bound = self.model.bind(self._adj)
+        self._bind()
         return self
+
+    def _bind(self) -> None:
+        self._bound = self.model.bind(pattern(self.projection.out[RelType.CO_AUTHOR]))
 
     def save(self, path: Path) -> None:
         if self.model is None:
@@ -71,14 +72,13 @@ class CollaboratorRecommender:
         """The same scorer over the projection as it is now (a changed co-authorship graph)."""
         recommender = CollaboratorRecommender(projection, self.seed)
         recommender.model = self.model
-        recommender._adj = pattern(projection.out[RelType.CO_AUTHOR])
         if self.model is not None:
-            recommender._bound = self.model.bind(recommender._adj)
+            recommender._bind()
         return recommender
 
     def recommend(self, researcher_id: str, top_k: int = 10, exclude_known: bool = True) -> list[Suggestion]:
         p = self.projection
-        if self.model is None or self._adj is None or self._bound is None:
+        if self._bound is None:
             raise RuntimeError("call fit() first")
         me = p.idx(researcher_id)
         if p.label_of(me) != Label.RESEARCHER:
@@ -88,7 +88,7 @@ class CollaboratorRecommender:
         colleagues, _ = p.two_hop(researcher_id, Hop([RelType.AFFILIATED_WITH], "out"),
                                   Hop([RelType.AFFILIATED_WITH], "in"), [Label.RESEARCHER])
         ranked = fof[np.argsort(-paths, kind="stable")][:MAX_CANDIDATES].tolist()
-        cands = [c for c in dict.fromkeys(ranked + colleagues.tolist()) if c != me and c < self._adj.shape[0]
+        cands = [c for c in dict.fromkeys(ranked + colleagues.tolist()) if c != me and c < self._bound.graph.n
                  and (not exclude_known or c not in known)]
         if not cands:
             return []
